@@ -1,0 +1,58 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type Plugin } from 'esbuild';
+import { toEdgeConfig, type FleConfig } from '../core/config';
+
+/** Folder holding the project's sources (this file sits in `<root>/cli/`, or in a bundle beside it). */
+function projectRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return process.env.FLE_ROOT ?? resolve(here, '..');
+}
+
+/** What a bundle build produced. */
+export interface BundleReport {
+  readonly file: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+}
+
+/**
+ * Bundles the Lambda@Edge function for a config into `outDir/index.js` (CommonJS, minified,
+ * self-contained, exporting `handler`), with the config and public keys baked in.
+ */
+export async function buildEdgeBundle(config: FleConfig, outDir: string): Promise<BundleReport> {
+  const baked: Plugin = {
+    name: 'fle-edge-config',
+    setup(b) {
+      b.onResolve({ filter: /^fle:edge-config$/ }, () => ({ path: 'edge-config', namespace: 'fle' }));
+      b.onLoad({ filter: /.*/, namespace: 'fle' }, () => ({
+        contents: JSON.stringify(toEdgeConfig(config)),
+        loader: 'json',
+      }));
+    },
+  };
+  const result = await build({
+    entryPoints: [join(projectRoot(), 'edge', 'lambda.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    plugins: [baked],
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error('esbuild produced no output');
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'index.js');
+  writeFileSync(file, output.contents);
+  // The repository is an ES module package; mark the bundle's folder as CommonJS so Node (and
+  // Lambda, which loads index.js by the nearest package.json) reads it as such.
+  writeFileSync(join(dir, 'package.json'), '{"type":"commonjs"}\n');
+  return { file, bytes: output.contents.byteLength, gzipBytes: gzipSync(output.contents).byteLength };
+}

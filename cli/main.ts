@@ -1,0 +1,188 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, type FleConfig } from '../core/config';
+import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../core/config-file';
+import { isKeyId } from '../core/marker';
+import { toRejection } from '../edge/rejection';
+import { compileEdgeConfig, protectRequest } from '../edge/transform';
+import { buildEdgeBundle } from './build-edge';
+
+/** Where a command writes; injectable so tests can run commands in-process. */
+export interface CliIo {
+  readonly stdin: () => Promise<Buffer>;
+  readonly stdout: (data: string | Uint8Array) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** A failure the CLI reports as one line and exit code 1. */
+class UsageError extends Error {}
+
+const USAGE = `usage: fle <command> [options]
+
+  check-config [--config F]                         validate the config and print a summary
+  keygen --out DIR [--id 01] [--bits 2048] [--force] make an RSA key pair (DIR/<id>.pem, DIR/<id>.key.pem)
+  encrypt [--config F] --method M --uri U --content-type T < body > out
+                                                    run the edge transform on one body
+  build-edge [--config F] --out DIR                 bundle the Lambda@Edge function for a config
+
+The config defaults to ${DEFAULT_CONFIG_PATH}.`;
+
+/** Runs one CLI invocation and returns its exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check-config':
+        return checkConfig(rest, io);
+      case 'keygen':
+        return keygen(rest, io);
+      case 'encrypt':
+        return await encrypt(rest, io);
+      case 'build-edge':
+        return await buildEdge(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(`${USAGE}\n`);
+        return command === undefined ? 1 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`${error.message}\n`);
+    } else if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+      // parseArgs reports unknown or malformed options as TypeErrors with a code.
+      io.stderr(`fle: ${error.message}\n`);
+    } else {
+      io.stderr(`fle: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    return 1;
+  }
+}
+
+function options<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(
+  args: readonly string[],
+  spec: T,
+) {
+  return parseArgs({ args: [...args], options: spec, allowPositionals: false, strict: true }).values;
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+function checkConfig(args: readonly string[], io: CliIo): number {
+  const { config: path = DEFAULT_CONFIG_PATH } = options(args, { config: { type: 'string' } });
+  const config = loadConfigFile(path);
+  io.stdout(summarise(path, config));
+  return 0;
+}
+
+/** The human summary `fle check-config` prints for a valid config. */
+export function summarise(path: string, config: FleConfig): string {
+  const lines = [`${path}: OK`, `keys (${config.keys.length}):`];
+  for (const key of config.keys) {
+    const role = key.id === config.encryptWith ? '  [encryptWith]' : '';
+    lines.push(
+      `  ${key.id}  RSA ${key.modulusBits}-bit  max plaintext ${key.maxPlaintextBytes} bytes  ${key.publicKeyFile}` +
+        `  kms ${key.kmsKeyId ?? '(none: local key only)'}${role}`,
+    );
+  }
+  const fields = config.routes.reduce((n, r) => n + r.json.length + r.form.length, 0);
+  lines.push(`routes (${config.routes.length}, ${fields} fields):`);
+  for (const route of config.routes) {
+    lines.push(`  ${route.name}  ${route.methods.join(',')} ${route.path}  mode ${route.mode}`);
+    if (route.json.length > 0) lines.push(`    json: ${route.json.join('  ')}`);
+    if (route.form.length > 0) lines.push(`    form: ${route.form.join('  ')}`);
+  }
+  lines.push(`limits: maxDepth ${config.limits.maxDepth}, maxValues ${config.limits.maxValues}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function keygen(args: readonly string[], io: CliIo): number {
+  const values = options(args, {
+    out: { type: 'string' },
+    id: { type: 'string' },
+    bits: { type: 'string' },
+    force: { type: 'boolean' },
+  });
+  const dir = resolve(required(values.out, '--out'));
+  const id = values.id ?? '01';
+  if (!isKeyId(id)) throw new UsageError('--id must be 1 to 8 letters or digits');
+  const bits = Number(values.bits ?? '2048');
+  if (![2048, 3072, 4096].includes(bits)) throw new UsageError('--bits must be 2048, 3072 or 4096 (the KMS RSA key specs)');
+  const publicFile = join(dir, `${id}.pem`);
+  const privateFile = join(dir, `${id}.key.pem`);
+  if (!values.force && (existsSync(publicFile) || existsSync(privateFile))) {
+    throw new UsageError(`${publicFile} or ${privateFile} exists; pass --force to replace the key pair`);
+  }
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: bits,
+    publicExponent: 0x10001,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(publicFile, publicKey, { mode: 0o644 });
+  writeFileSync(privateFile, privateKey, { mode: 0o600 });
+  io.stdout(`wrote ${publicFile} (public, SPKI) and ${privateFile} (private, PKCS#8, mode 0600)\n`);
+  return 0;
+}
+
+async function encrypt(args: readonly string[], io: CliIo): Promise<number> {
+  const values = options(args, {
+    config: { type: 'string' },
+    method: { type: 'string' },
+    uri: { type: 'string' },
+    'content-type': { type: 'string' },
+    'content-encoding': { type: 'string' },
+  });
+  const method = required(values.method, '--method');
+  const uri = required(values.uri, '--uri').split('?', 1)[0] ?? '';
+  const config = compileEdgeConfig(loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH));
+  const body = await io.stdin();
+  try {
+    const outcome = protectRequest(config, {
+      method,
+      uri,
+      contentType: values['content-type'],
+      contentEncoding: values['content-encoding'],
+      body,
+    });
+    io.stdout(outcome.action === 'replace' ? outcome.body : body);
+    return 0;
+  } catch (error) {
+    const { status, code, message } = toRejection(error);
+    io.stderr(`${JSON.stringify({ status, code, message })}\n`);
+    return 1;
+  }
+}
+
+async function buildEdge(args: readonly string[], io: CliIo): Promise<number> {
+  const values = options(args, { config: { type: 'string' }, out: { type: 'string' } });
+  const out = required(values.out, '--out');
+  const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH);
+  const report = await buildEdgeBundle(config, out);
+  io.stdout(`wrote ${report.file} (${report.bytes} bytes, ${report.gzipBytes} gzipped)\n`);
+  return 0;
+}
+
+/** The process-facing I/O. */
+export const processIo: CliIo = {
+  stdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  },
+  stdout: (data) => {
+    process.stdout.write(data);
+  },
+  stderr: (text) => {
+    process.stderr.write(text);
+  },
+};

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, validateConfig, type FleConfig } from './config';
+
+/** Where the CLI looks for the config when `--config` is not given (relative to the working folder). */
+export const DEFAULT_CONFIG_PATH = 'config/fields.json';
+
+/**
+ * Reads and validates a config file; key files are resolved relative to the config's folder.
+ * Throws {@link ConfigError} (every problem) when the file is unreadable, not JSON, or invalid.
+ */
+export function loadConfigFile(path: string = DEFAULT_CONFIG_PATH): FleConfig {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError([{ where: path, message: 'cannot read the config file' }]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof SyntaxError ? `: ${error.message}` : '';
+    throw new ConfigError([{ where: path, message: `not valid JSON${detail}` }]);
+  }
+  const dir = dirname(file);
+  return validateConfig(raw, (keyFile) => readFileSync(resolve(dir, keyFile), 'utf8'));
+}

@@ -1,0 +1,324 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { checkJsonPathSyntax } from './jsonpath-syntax';
+import { isKeyId, markerClose } from './marker';
+
+/**
+ * The config file (`config/fields.json`) and its validation. Validation is pure apart from reading
+ * key files, which the caller passes in, so the CLI reads from disk and tests from memory.
+ */
+
+/** HTTP methods CloudFront forwards; a route naming anything else is a config error. */
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** How values are encrypted. Only `rsa` exists in this version; `envelope` is reserved. */
+export const ROUTE_MODES = ['rsa'] as const;
+export type RouteMode = (typeof ROUTE_MODES)[number];
+
+/** Defaults for the body limits; a config may lower or raise them under `limits`. */
+export const DEFAULT_LIMITS: Readonly<Limits> = { maxDepth: 64, maxValues: 100_000 };
+
+/** Smallest RSA modulus accepted (KMS offers 2048, 3072 and 4096). */
+export const MIN_RSA_BITS = 2048;
+
+/** Body limits applied to every protected request. */
+export interface Limits {
+  /** Deepest nesting of JSON arrays and objects accepted (the root container is depth 1). */
+  readonly maxDepth: number;
+  /** Most values (every scalar, array and object, or every form pair) accepted in one body. */
+  readonly maxValues: number;
+}
+
+/** A configured key, with its public key read and checked. */
+export interface ResolvedKey {
+  readonly id: string;
+  /** The SPKI PEM text. */
+  readonly publicKeyPem: string;
+  /** Where the PEM came from, as written in the config. */
+  readonly publicKeyFile: string;
+  readonly kmsKeyId?: string;
+  readonly modulusBits: number;
+  /** Largest plaintext (UTF-8 bytes) one RSA-OAEP-SHA-256 block holds: k - 2*32 - 2. */
+  readonly maxPlaintextBytes: number;
+}
+
+/** A route: which requests, which fields. */
+export interface Route {
+  readonly name: string;
+  readonly methods: readonly HttpMethod[];
+  /** CloudFront-style path pattern: `*` any run of characters, `?` one character, case-sensitive. */
+  readonly path: string;
+  readonly json: readonly string[];
+  readonly form: readonly string[];
+  readonly mode: RouteMode;
+}
+
+/** A config that passed every check. */
+export interface FleConfig {
+  readonly keys: readonly ResolvedKey[];
+  readonly encryptWith: string;
+  readonly routes: readonly Route[];
+  readonly limits: Limits;
+}
+
+/** The part of a config the edge function needs, baked into its bundle. */
+export interface EdgeConfig {
+  readonly keys: readonly { readonly id: string; readonly publicKeyPem: string }[];
+  readonly encryptWith: string;
+  readonly routes: readonly Route[];
+  readonly limits: Limits;
+}
+
+/** One thing wrong with a config, with where it is. */
+export interface ConfigProblem {
+  /** Where: `keys[0] (01)`, `routes[1] (people).json[2] "$[*.ssn"`, … */
+  readonly where: string;
+  readonly message: string;
+}
+
+/** Thrown by {@link validateConfig} with every problem found, never just the first. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'InvalidConfig';
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(`config has ${problems.length} problem(s):\n${problems.map((p) => `- ${p.where}: ${p.message}`).join('\n')}`);
+  }
+}
+
+/** Reads a key file named in the config (relative to the config file). Throws when unreadable. */
+export type ReadKeyFile = (path: string) => string;
+
+const KMS_KEY_ID = /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_+=,.@:-]+|alias\/[A-Za-z0-9/_-]+|(mrk-)?[A-Za-z0-9-]{1,64})$/;
+const TOP_LEVEL = new Set(['$schema', 'keys', 'encryptWith', 'routes', 'limits']);
+const KEY_FIELDS = new Set(['id', 'publicKey', 'kmsKeyId']);
+const ROUTE_FIELDS = new Set(['name', 'methods', 'path', 'json', 'form', 'mode']);
+const LIMIT_FIELDS = new Set(['maxDepth', 'maxValues']);
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isObject(value: unknown): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/**
+ * Validates a parsed config and resolves its key files. Returns the config, or throws
+ * {@link ConfigError} listing every problem with where it is.
+ *
+ * @example
+ * const config = validateConfig(JSON.parse(text), (p) => readFileSync(resolve(dir, p), 'utf8'));
+ */
+export function validateConfig(raw: unknown, readKeyFile: ReadKeyFile): FleConfig {
+  const problems: ConfigProblem[] = [];
+  const problem = (where: string, message: string): void => {
+    problems.push({ where, message });
+  };
+  if (!isObject(raw)) throw new ConfigError([{ where: 'config', message: 'must be a JSON object' }]);
+  for (const field of Object.keys(raw)) if (!TOP_LEVEL.has(field)) problem('config', `unknown property "${field}"`);
+
+  const keys = validateKeys(raw.keys, readKeyFile, problem);
+  const keyIds = new Set(keys.map((k) => k.id));
+
+  const encryptWith = raw.encryptWith;
+  if (typeof encryptWith !== 'string') problem('encryptWith', 'must name a key id');
+  else if (!keyIds.has(encryptWith)) problem('encryptWith', `"${encryptWith}" is not a configured key id`);
+
+  const routes = validateRoutes(raw.routes, problem);
+  const limits = validateLimits(raw.limits, problem);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { keys, encryptWith: encryptWith as string, routes, limits };
+}
+
+type Report = (where: string, message: string) => void;
+
+function validateKeys(raw: Json | undefined, readKeyFile: ReadKeyFile, problem: Report): ResolvedKey[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    problem('keys', 'must be a non-empty list');
+    return [];
+  }
+  const keys: ResolvedKey[] = [];
+  const seen = new Set<string>();
+  raw.forEach((entry, index) => {
+    let where = `keys[${index}]`;
+    if (!isObject(entry)) {
+      problem(where, 'must be an object');
+      return;
+    }
+    const { id, publicKey, kmsKeyId } = entry;
+    if (typeof id === 'string') where += ` (${id})`;
+    for (const field of Object.keys(entry)) if (!KEY_FIELDS.has(field)) problem(where, `unknown property "${field}"`);
+    let idOk = false;
+    if (typeof id !== 'string') {
+      problem(where, 'id must be a string');
+    } else if (!isKeyId(id)) {
+      problem(where, 'id must be 1 to 8 letters or digits ([A-Za-z0-9]{1,8}) so it cannot clash with the "#" marker delimiters');
+    } else if (seen.has(id)) {
+      problem(where, `duplicate key id "${id}"`);
+    } else {
+      idOk = true;
+      seen.add(id);
+    }
+    if (kmsKeyId !== undefined && (typeof kmsKeyId !== 'string' || !KMS_KEY_ID.test(kmsKeyId))) {
+      problem(where, 'kmsKeyId must be a KMS key ARN, key id, alias name or alias ARN');
+    }
+    if (typeof publicKey !== 'string' || publicKey === '') {
+      problem(where, 'publicKey must name a PEM file');
+      return;
+    }
+    const pem = readPublicKey(publicKey, readKeyFile, where, problem);
+    if (pem === undefined || !idOk) return;
+    const modulusBits = pem.key.asymmetricKeyDetails?.modulusLength ?? 0;
+    keys.push({
+      id: id as string,
+      publicKeyPem: pem.text,
+      publicKeyFile: publicKey,
+      ...(typeof kmsKeyId === 'string' ? { kmsKeyId } : {}),
+      modulusBits,
+      maxPlaintextBytes: maxOaepSha256Plaintext(modulusBits),
+    });
+  });
+  // A key id that is another's reverse makes one key's opening delimiter the other's closing one.
+  for (const key of keys) {
+    const twin = keys.find((other) => other !== key && markerClose(other.id) === `#${key.id}#`);
+    if (twin && key.id < twin.id) {
+      problem(`keys (${key.id}, ${twin.id})`, 'a key id must not be the reverse of another: their markers would share delimiters');
+    }
+  }
+  return keys;
+}
+
+function readPublicKey(
+  file: string,
+  readKeyFile: ReadKeyFile,
+  where: string,
+  problem: Report,
+): { text: string; key: KeyObject } | undefined {
+  let text: string;
+  try {
+    text = readKeyFile(file);
+  } catch {
+    problem(where, `cannot read public key file "${file}" (run: npx fle keygen --out <dir>)`);
+    return undefined;
+  }
+  if (/PRIVATE KEY/.test(text)) {
+    // createPublicKey would happily derive a public key from it, and the private key would then
+    // be baked into the edge bundle. Refuse outright.
+    problem(where, `"${file}" holds a private key; point publicKey at the public (SPKI) PEM`);
+    return undefined;
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: text, format: 'pem' });
+  } catch {
+    problem(where, `"${file}" is not a PEM public key`);
+    return undefined;
+  }
+  if (key.asymmetricKeyType !== 'rsa') {
+    problem(where, `"${file}" is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA key is required`);
+    return undefined;
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < MIN_RSA_BITS) {
+    problem(where, `"${file}" is a ${bits}-bit RSA key; at least ${MIN_RSA_BITS} bits are required`);
+    return undefined;
+  }
+  return { text: key.export({ type: 'spki', format: 'pem' }).toString(), key };
+}
+
+/** Largest plaintext one RSA-OAEP block with SHA-256 holds for a modulus of `bits`: k - 2·32 - 2. */
+export function maxOaepSha256Plaintext(bits: number): number {
+  return Math.ceil(bits / 8) - 2 * 32 - 2;
+}
+
+function validateRoutes(raw: Json | undefined, problem: Report): Route[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    problem('routes', 'must be a non-empty list');
+    return [];
+  }
+  const routes: Route[] = [];
+  const names = new Set<string>();
+  raw.forEach((entry, index) => {
+    let where = `routes[${index}]`;
+    if (!isObject(entry)) {
+      problem(where, 'must be an object');
+      return;
+    }
+    const { name, methods, path, json = [], form = [], mode = 'rsa' } = entry;
+    if (typeof name === 'string') where += ` (${name})`;
+    for (const field of Object.keys(entry)) if (!ROUTE_FIELDS.has(field)) problem(where, `unknown property "${field}"`);
+    if (typeof name !== 'string' || name.trim() === '') problem(where, 'name must be a non-empty string');
+    else if (names.has(name)) problem(where, `duplicate route name "${name}"`);
+    else names.add(name);
+
+    if (!isStringArray(methods) || methods.length === 0) {
+      problem(where, `methods must be a non-empty list of ${HTTP_METHODS.join(', ')}`);
+    } else {
+      for (const method of methods) {
+        if (!(HTTP_METHODS as readonly string[]).includes(method)) {
+          problem(`${where}.methods`, `"${method}" is not an HTTP method CloudFront forwards (${HTTP_METHODS.join(', ')}; upper case)`);
+        }
+      }
+    }
+    if (typeof path !== 'string' || !path.startsWith('/')) problem(where, 'path must be a pattern starting with "/"');
+
+    if (!isStringArray(json)) problem(where, 'json must be a list of JSONPath strings');
+    else {
+      json.forEach((jsonPath, i) => {
+        const syntax = checkJsonPathSyntax(jsonPath);
+        if (syntax) problem(`${where}.json[${i}] "${jsonPath}"`, `bad JSONPath: ${syntax}`);
+      });
+    }
+    if (!isStringArray(form)) problem(where, 'form must be a list of field names');
+    else if (form.some((f) => f === '')) problem(`${where}.form`, 'a field name must not be empty');
+
+    if (isStringArray(json) && isStringArray(form) && json.length + form.length === 0) {
+      problem(where, 'protects nothing: give it "json" paths or "form" fields');
+    }
+    if (mode === 'envelope') problem(where, 'mode "envelope" is not available in this version; use "rsa"');
+    else if (!(ROUTE_MODES as readonly Json[]).includes(mode)) problem(where, `mode must be one of ${ROUTE_MODES.join(', ')}`);
+
+    routes.push({
+      name: String(name),
+      methods: (isStringArray(methods) ? methods : []) as HttpMethod[],
+      path: String(path),
+      json: isStringArray(json) ? json : [],
+      form: isStringArray(form) ? form : [],
+      mode: 'rsa',
+    });
+  });
+  return routes;
+}
+
+function validateLimits(raw: Json | undefined, problem: Report): Limits {
+  if (raw === undefined) return DEFAULT_LIMITS;
+  if (!isObject(raw)) {
+    problem('limits', 'must be an object');
+    return DEFAULT_LIMITS;
+  }
+  for (const field of Object.keys(raw)) if (!LIMIT_FIELDS.has(field)) problem('limits', `unknown property "${field}"`);
+  const read = (field: keyof Limits, max: number): number => {
+    const value = raw[field];
+    if (value === undefined) return DEFAULT_LIMITS[field];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+      problem(`limits.${field}`, `must be a whole number from 1 to ${max}`);
+      return DEFAULT_LIMITS[field];
+    }
+    return value;
+  };
+  // Depth is capped so the bundle's own recursion (jsonpath-plus) stays far from the stack limit.
+  return { maxDepth: read('maxDepth', 512), maxValues: read('maxValues', 1_000_000) };
+}
+
+/** The subset of a config the edge bundle needs: no KMS ARNs, no file names. */
+export function toEdgeConfig(config: FleConfig): EdgeConfig {
+  return {
+    keys: config.keys.map(({ id, publicKeyPem }) => ({ id, publicKeyPem })),
+    encryptWith: config.encryptWith,
+    routes: config.routes,
+    limits: config.limits,
+  };
+}

@@ -1,0 +1,58 @@
+import { BodyLimitError, MalformedBodyError, MarkerInjectionError, ValueTooLargeError } from './errors';
+import type { BodyResult, FieldContext } from './json-transform';
+import { spliceFields, type FieldEdit } from './splice';
+
+/**
+ * Decodes one `application/x-www-form-urlencoded` component: `+` is a space, then percent-decoding
+ * as UTF-8. Throws MalformedForm on a bad escape or invalid UTF-8.
+ */
+export function decodeFormComponent(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    throw new MalformedBodyError('MalformedForm', 'the form body has a malformed percent-encoding');
+  }
+}
+
+/**
+ * Encrypts the value of every pair whose name (after URL-decoding) is in `fields`, wherever and
+ * however often it occurs. Other pairs, their order and their original encoding are untouched.
+ * Every name and value is checked for planted markers first.
+ */
+export function protectForm(text: string, fields: ReadonlySet<string>, context: FieldContext): BodyResult {
+  const { markers, limits, encryptor } = context;
+  const edits: FieldEdit[] = [];
+  let pairs = 0;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('&', start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      pairs += 1;
+      if (pairs > limits.maxValues) {
+        throw new BodyLimitError('TooManyValues', `the body has more than ${limits.maxValues} form fields`);
+      }
+      const equals = text.indexOf('=', start);
+      const nameEnd = equals >= 0 && equals < end ? equals : end;
+      const name = decodeFormComponent(text.slice(start, nameEnd));
+      const value = nameEnd < end ? decodeFormComponent(text.slice(nameEnd + 1, end)) : '';
+      if (markers.test(name) || markers.test(value)) {
+        throw new MarkerInjectionError('the body already contains an edge-fle ciphertext marker');
+      }
+      if (fields.has(name)) {
+        if (Buffer.byteLength(value, 'utf8') > encryptor.maxPlaintextBytes) {
+          throw new ValueTooLargeError(
+            `the form field "${name}" is longer than ${encryptor.maxPlaintextBytes} bytes, the most one RSA block holds`,
+          );
+        }
+        // A name without '=' gets one: its (empty) value is protected like any other.
+        edits.push(
+          nameEnd < end ? { start: nameEnd + 1, end, plaintext: value } : { start: end, end, plaintext: value, prefix: '=' },
+        );
+      }
+    }
+    start = end + 1;
+  }
+  if (edits.length === 0) return { text: undefined, fields: 0 };
+  return { text: spliceFields(text, edits, encryptor, encodeURIComponent), fields: edits.length };
+}

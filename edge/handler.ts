@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import type {
+  CloudFrontHeaders,
+  CloudFrontRequest,
+  CloudFrontRequestEvent,
+  CloudFrontRequestResult,
+  CloudFrontResultResponse,
+} from 'aws-lambda';
+import { MalformedBodyError } from './errors';
+import { toRejection, type Rejection } from './rejection';
+import { protectRequest, type CompiledEdgeConfig, type ProtectOutcome } from './transform';
+
+/** Receives the one structured log line written per request. */
+export type LogSink = (line: string) => void;
+
+/** Options for {@link createOriginRequestHandler}; defaults suit Lambda@Edge. */
+export interface HandlerOptions {
+  /** Where the per-request log line goes (default: `console.log`, i.e. CloudWatch Logs). */
+  readonly log?: LogSink;
+  /** Milliseconds clock, injectable for tests. */
+  readonly now?: () => number;
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+};
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Decodes CloudFront's body data; refuses anything that is not canonical padded base64. */
+export function decodeBody(data: string, encoding: string): Buffer {
+  if (encoding === 'text') return Buffer.from(data, 'utf8');
+  if (data.length % 4 !== 0 || !BASE64.test(data)) {
+    throw new MalformedBodyError('InvalidBase64', 'the body is not valid base64');
+  }
+  return Buffer.from(data, 'base64');
+}
+
+function header(headers: CloudFrontHeaders, name: string): string | undefined {
+  return headers[name]?.[0]?.value;
+}
+
+/**
+ * The Lambda@Edge origin-request handler for a compiled config. It only translates: event in,
+ * {@link protectRequest}, then the request with `body.action = "replace"`, the request untouched,
+ * or a generated JSON error response. Never forwards a body it could not fully protect.
+ */
+export function createOriginRequestHandler(
+  config: CompiledEdgeConfig,
+  options: HandlerOptions = {},
+): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const now = options.now ?? (() => performance.now());
+  return async (event) => {
+    const started = now();
+    const cf = event.Records[0]?.cf;
+    const requestId = cf?.config.requestId ?? '';
+    const request = cf?.request;
+    const body = request?.body;
+    let bytesIn = 0;
+    const finish = (entry: Record<string, unknown>): void => {
+      const durationMs = Math.round((now() - started) * 1000) / 1000;
+      log(JSON.stringify({ service: 'edge-fle', requestId, method: request?.method, ...entry, bytesIn, durationMs }));
+    };
+    try {
+      if (!request) throw new Error('not a CloudFront origin-request event');
+      const bytes = body?.data ? decodeBody(body.data, body.encoding) : Buffer.alloc(0);
+      bytesIn = bytes.byteLength;
+      const outcome: ProtectOutcome = protectRequest(config, {
+        method: request.method,
+        uri: request.uri,
+        contentType: header(request.headers, 'content-type'),
+        contentEncoding: header(request.headers, 'content-encoding'),
+        body: bytes,
+        truncated: body?.inputTruncated === true,
+      });
+      if (outcome.action === 'forward' || !body) {
+        finish({ level: 'INFO', outcome: 'forwarded', route: outcome.route ?? null, fields: 0 });
+        return request;
+      }
+      replaceBody(request, outcome.body);
+      finish({
+        level: 'INFO',
+        outcome: 'protected',
+        route: outcome.route,
+        fields: outcome.fields,
+        bytesOut: Buffer.byteLength(outcome.body, 'utf8'),
+      });
+      return request;
+    } catch (error) {
+      const rejection = toRejection(error);
+      finish({
+        level: rejection.status >= 500 ? 'ERROR' : 'WARN',
+        outcome: 'rejected',
+        status: rejection.status,
+        code: rejection.code,
+        // The only error text logged is our own (EdgeError messages carry no values).
+        ...(rejection.status >= 500 && error instanceof Error ? { errorName: error.name } : {}),
+      });
+      return errorResponse(rejection, requestId);
+    }
+  };
+}
+
+function replaceBody(request: CloudFrontRequest, data: string): void {
+  const body = request.body;
+  if (!body) return;
+  body.action = 'replace';
+  body.encoding = 'text';
+  body.data = data;
+  // CloudFront origin access control signs requests to a Lambda function URL with the payload hash
+  // the viewer sent; it must describe the body the origin now receives.
+  if (request.headers['x-amz-content-sha256']) {
+    const hash = createHash('sha256').update(data, 'utf8').digest('hex');
+    request.headers['x-amz-content-sha256'] = [{ key: 'x-amz-content-sha256', value: hash }];
+  }
+}
+
+/** A generated response carrying `{code, message, requestId}`. */
+export function errorResponse(rejection: Rejection, requestId: string): CloudFrontResultResponse {
+  return {
+    status: String(rejection.status),
+    statusDescription: STATUS_TEXT[rejection.status] ?? 'Error',
+    headers: {
+      'content-type': [{ key: 'Content-Type', value: 'application/json' }],
+      'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
+    },
+    body: JSON.stringify({ code: rejection.code, message: rejection.message, requestId }),
+  };
+}
