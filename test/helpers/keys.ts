@@ -1,0 +1,78 @@
+import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
+import { DEFAULT_LIMITS, type EdgeConfig, type Limits, type Route } from '../../core/config';
+import { createMarkerMatcher, decodeRsaPayload } from '../../core/marker';
+import { compileEdgeConfig, type CompiledEdgeConfig } from '../../edge/transform';
+
+/** A PEM key pair made for tests. */
+export interface TestKeyPair {
+  readonly publicKeyPem: string;
+  readonly privateKeyPem: string;
+}
+
+const pairs = new Map<number, TestKeyPair>();
+
+/** An RSA key pair, made once per test file and size (key generation is slow on 2 cores). */
+export function testKeyPair(bits = 2048, slot = 0): TestKeyPair {
+  const cacheKey = bits * 10 + slot;
+  let pair = pairs.get(cacheKey);
+  if (!pair) {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: bits,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    pair = { publicKeyPem: publicKey, privateKeyPem: privateKey };
+    pairs.set(cacheKey, pair);
+  }
+  return pair;
+}
+
+/** The repository's sample route, with overrides. */
+export function route(overrides: Partial<Route> = {}): Route {
+  return {
+    name: 'people',
+    methods: ['POST', 'PUT', 'PATCH'],
+    path: '/api/people*',
+    json: ['$[*].ssn', '$[*].email', '$..card.number'],
+    form: ['card_number'],
+    mode: 'rsa',
+    ...overrides,
+  };
+}
+
+/** An edge config with key 01 (and 02 when asked) from {@link testKeyPair}. */
+export function edgeConfig(options: { routes?: Route[]; limits?: Partial<Limits>; extraKeyIds?: string[] } = {}): EdgeConfig {
+  const pem = testKeyPair().publicKeyPem;
+  return {
+    keys: [{ id: '01', publicKeyPem: pem }, ...(options.extraKeyIds ?? []).map((id) => ({ id, publicKeyPem: pem }))],
+    encryptWith: '01',
+    routes: options.routes ?? [route()],
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+  };
+}
+
+/** {@link edgeConfig}, compiled. */
+export function compiled(options: Parameters<typeof edgeConfig>[0] = {}): CompiledEdgeConfig {
+  return compileEdgeConfig(edgeConfig(options));
+}
+
+/** Decrypts one post-compatible payload with a private key (independent of the edge code). */
+export function rsaDecrypt(payload: string, privateKeyPem = testKeyPair().privateKeyPem): string {
+  const ciphertext = decodeRsaPayload(payload);
+  if (!ciphertext) throw new Error('not an RSA payload');
+  return privateDecrypt(
+    { key: privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+    ciphertext,
+  ).toString('utf8');
+}
+
+/** Replaces every `01` marker in a text by `transform(plaintext)` (JSON-escaped by default). */
+export function revealMarkers(text: string, transform: (plaintext: string) => string = (p) => JSON.stringify(p).slice(1, -1)): string {
+  let out = '';
+  let cursor = 0;
+  for (const marker of createMarkerMatcher(['01']).find(text)) {
+    out += text.slice(cursor, marker.start) + transform(rsaDecrypt(marker.payload));
+    cursor = marker.end;
+  }
+  return out + text.slice(cursor);
+}

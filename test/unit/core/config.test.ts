@@ -1,0 +1,131 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_LIMITS, HTTP_METHODS, validateConfig, type ConfigProblem } from '../../../core/config';
+import { testKeyPair } from '../../helpers/keys';
+
+const rsa = testKeyPair();
+const files: Record<string, string> = {
+  'keys/01.pem': rsa.publicKeyPem,
+  'keys/02.pem': rsa.publicKeyPem,
+  'keys/01.key.pem': rsa.privateKeyPem,
+  'keys/ec.pem': generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  'keys/small.pem': generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  'keys/garbage.pem': '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n',
+};
+const readKeyFile = (path: string): string => {
+  const text = files[path];
+  if (text === undefined) throw new Error('ENOENT');
+  return text;
+};
+
+/** A config as it is written, loose enough for a test to break it. */
+interface RawConfig {
+  keys: Record<string, unknown>[];
+  routes: Record<string, unknown>[];
+  [property: string]: unknown;
+}
+
+function validConfig(): RawConfig {
+  return {
+    keys: [{ id: '01', publicKey: 'keys/01.pem', kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }],
+    encryptWith: '01',
+    routes: [{ name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[*].ssn'], form: ['card_number'] }],
+  };
+}
+
+function problemsOf(raw: unknown): ConfigProblem[] {
+  try {
+    validateConfig(raw, readKeyFile);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+function withChange(change: (config: RawConfig) => void): RawConfig {
+  const config = validConfig();
+  change(config);
+  return config;
+}
+
+describe('validateConfig', () => {
+  it('accepts a valid config and resolves its keys', () => {
+    const config = validateConfig(validConfig(), readKeyFile);
+    expect(config.keys[0]).toMatchObject({ id: '01', modulusBits: 2048, maxPlaintextBytes: 190 });
+    expect(config.routes[0]).toMatchObject({ name: 'people', mode: 'rsa', json: ['$[*].ssn'], form: ['card_number'] });
+    expect(config.limits).toEqual(DEFAULT_LIMITS);
+  });
+
+  it('accepts the repository config file shape (the schema and the validator agree on methods)', () => {
+    const schema = JSON.parse(readFileSync('config/fields.schema.json', 'utf8'));
+    expect(schema.properties.routes.items.properties.methods.items.enum).toEqual([...HTTP_METHODS]);
+    const shipped = JSON.parse(readFileSync('config/fields.json', 'utf8'));
+    expect(shipped.$schema).toBe('./fields.schema.json');
+    const config = validateConfig(shipped, () => rsa.publicKeyPem);
+    expect(config.routes.length).toBeGreaterThan(0);
+  });
+
+  it.each<[string, (c: RawConfig) => void, string, string]>([
+    ['an unknown encryptWith key id', (c) => (c.encryptWith = '09'), 'encryptWith', 'not a configured key id'],
+    ['a duplicate key id', (c) => c.keys.push({ id: '01', publicKey: 'keys/02.pem' }), 'keys[1] (01)', 'duplicate key id'],
+    ['a key id that could clash with markers', (c) => (c.keys[0]!.id = '0#1'), 'keys[0] (0#1)', '[A-Za-z0-9]{1,8}'],
+    ['a key id longer than 8', (c) => (c.keys[0]!.id = '123456789'), 'keys[0] (123456789)', '[A-Za-z0-9]{1,8}'],
+    ['a key id that is the reverse of another', (c) => c.keys.push({ id: '10', publicKey: 'keys/02.pem' }), 'keys (01, 10)', 'reverse of another'],
+    ['an unreadable PEM', (c) => (c.keys[0]!.publicKey = 'keys/missing.pem'), 'keys[0] (01)', 'cannot read public key file "keys/missing.pem"'],
+    ['a PEM that is not a key', (c) => (c.keys[0]!.publicKey = 'keys/garbage.pem'), 'keys[0] (01)', 'not a PEM public key'],
+    ['a non-RSA PEM', (c) => (c.keys[0]!.publicKey = 'keys/ec.pem'), 'keys[0] (01)', 'is a ec key'],
+    ['an RSA key under 2048 bits', (c) => (c.keys[0]!.publicKey = 'keys/small.pem'), 'keys[0] (01)', '1024-bit'],
+    ['a private key as publicKey', (c) => (c.keys[0]!.publicKey = 'keys/01.key.pem'), 'keys[0] (01)', 'holds a private key'],
+    ['a malformed kmsKeyId', (c) => (c.keys[0]!.kmsKeyId = 'arn:aws:s3:::bucket'), 'keys[0] (01)', 'kmsKeyId'],
+    ['a method that is not an HTTP method', (c) => (c.routes[0]!.methods = ['POST', 'FETCH']), 'routes[0] (people).methods', '"FETCH" is not an HTTP method'],
+    ['a lower-case method', (c) => (c.routes[0]!.methods = ['post']), 'routes[0] (people).methods', 'upper case'],
+    ['no methods', (c) => (c.routes[0]!.methods = []), 'routes[0] (people)', 'methods must be a non-empty list'],
+    ['a route that protects nothing', (c) => ((c.routes[0]!.json = []), delete c.routes[0]!['form']), 'routes[0] (people)', 'protects nothing'],
+    ['bad JSONPath syntax', (c) => (c.routes[0]!.json = ['$[*.ssn']), 'routes[0] (people).json[0] "$[*.ssn"', 'bad JSONPath'],
+    ['a path that is not a pattern', (c) => (c.routes[0]!.path = 'api/*'), 'routes[0] (people)', 'path must be a pattern'],
+    ['a duplicate route name', (c) => c.routes.push({ ...c.routes[0]! }), 'routes[1] (people)', 'duplicate route name'],
+    ['an empty form field name', (c) => (c.routes[0]!.form = ['']), 'routes[0] (people).form', 'must not be empty'],
+    ['envelope mode (not in this version)', (c) => (c.routes[0]!.mode = 'envelope'), 'routes[0] (people)', 'not available in this version'],
+    ['an unknown mode', (c) => (c.routes[0]!.mode = 'aes'), 'routes[0] (people)', 'mode must be one of rsa'],
+    ['an unknown route property (a typo)', (c) => (c.routes[0]!.froms = ['x']), 'routes[0] (people)', 'unknown property "froms"'],
+    ['an unknown top-level property', (c) => (c.encryptwith = '01'), 'config', 'unknown property "encryptwith"'],
+    ['a bad limit', (c) => (c.limits = { maxDepth: 0 }), 'limits.maxDepth', 'whole number'],
+    ['no keys', (c) => (c.keys = []), 'keys', 'non-empty list'],
+    ['no routes', (c) => (c.routes = []), 'routes', 'non-empty list'],
+  ])('reports %s with where it is', (_name, change, where, message) => {
+    const problems = problemsOf(withChange(change));
+    expect(problems).toContainEqual({ where, message: expect.stringContaining(message) });
+  });
+
+  it('reports every problem at once, not just the first', () => {
+    const problems = problemsOf(
+      withChange((c) => {
+        c.encryptWith = '09';
+        c.keys[0]!.publicKey = 'keys/missing.pem';
+        c.routes[0]!.methods = ['FETCH'];
+        c.routes[0]!.json = ['$[*.ssn', 'ssn'];
+      }),
+    );
+    expect(problems.map((p) => p.where)).toEqual(
+      expect.arrayContaining([
+        'encryptWith',
+        'keys[0] (01)',
+        'routes[0] (people).methods',
+        'routes[0] (people).json[0] "$[*.ssn"',
+        'routes[0] (people).json[1] "ssn"',
+      ]),
+    );
+    expect(problems.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('reads limits from the config', () => {
+    const config = validateConfig(withChange((c) => (c.limits = { maxDepth: 8, maxValues: 50 })), readKeyFile);
+    expect(config.limits).toEqual({ maxDepth: 8, maxValues: 50 });
+  });
+
+  it('refuses a config that is not an object', () => {
+    expect(problemsOf([])).toEqual([{ where: 'config', message: 'must be a JSON object' }]);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createMarkerMatcher,
+  decodeRsaPayload,
+  encodeRsaPayload,
+  formatMarker,
+  isKeyId,
+  isRsaPayload,
+  markerClose,
+  markerOpen,
+} from '../../../core/marker';
+
+describe('marker format', () => {
+  it('wraps key 01 as #01#…#10#, as the reference post does', () => {
+    expect(formatMarker('01', 'QUJD')).toBe('#01#QUJD#10#');
+    expect(markerOpen('a7Z')).toBe('#a7Z#');
+    expect(markerClose('a7Z')).toBe('#Z7a#');
+  });
+
+  it('refuses key ids that could imitate a delimiter', () => {
+    for (const bad of ['', '0#1', 'abc def', '123456789', 'ü', '-1']) expect(isKeyId(bad)).toBe(false);
+    for (const good of ['01', 'A', 'k2026v01']) expect(isKeyId(good)).toBe(true);
+    expect(() => formatMarker('0#', 'QUJD')).toThrow(RangeError);
+  });
+
+  it('encodes the payload as standard padded base64 and reads it back', () => {
+    const bytes = Uint8Array.from([0xfb, 0xff, 0xfe, 0x00, 0x01]);
+    const payload = encodeRsaPayload(bytes);
+    expect(payload).toBe('+//+AAE=');
+    expect(isRsaPayload(payload)).toBe(true);
+    expect([...(decodeRsaPayload(payload) ?? [])]).toEqual([...bytes]);
+  });
+
+  it('tells the post-compatible payload from anything else', () => {
+    for (const other of ['abc', 'QUJD=', 'v2.QUJD', 'QU-D', 'QUJD====', '']) expect(isRsaPayload(other)).toBe(false);
+    expect(decodeRsaPayload('v2.QUJD')).toBeUndefined();
+  });
+});
+
+describe('createMarkerMatcher', () => {
+  const markers = createMarkerMatcher(['01', '02']);
+
+  it('finds every marker of known ids, left to right, with offsets', () => {
+    const text = 'a #01#QUJD#10# b "#02#RUZH#20#" c';
+    const found = markers.find(text);
+    expect(found.map((m) => [m.keyId, m.payload, text.slice(m.start, m.end)])).toEqual([
+      ['01', 'QUJD', '#01#QUJD#10#'],
+      ['02', 'RUZH', '#02#RUZH#20#'],
+    ]);
+  });
+
+  it('ignores lone mentions, unknown ids, mismatched closers and empty payloads', () => {
+    for (const text of ['a lone #01# mention', '#03#QUJD#30#', '#01#QUJD#20#', '#01##10#', '#01#has space#10#', '#01#QUJD']) {
+      expect(markers.test(text), text).toBe(false);
+      expect(markers.find(text), text).toEqual([]);
+    }
+  });
+
+  it('reads adjacent markers as two, never one spanning both', () => {
+    const text = '#01#QUJD#10##01#RUZH#10#';
+    expect(markers.find(text).map((m) => m.payload)).toEqual(['QUJD', 'RUZH']);
+  });
+
+  it('test() is repeatable (no regex state carried between calls)', () => {
+    expect(markers.test('#01#QUJD#10#')).toBe(true);
+    expect(markers.test('#01#QUJD#10#')).toBe(true);
+  });
+});
