@@ -1,0 +1,40 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { route, testKeyPair } from './keys';
+
+/** The repository root (tests run from it). */
+export const ROOT = resolve('.');
+
+/** A temporary folder with a config, its public key and the matching private key. */
+export interface Workspace {
+  readonly dir: string;
+  readonly configFile: string;
+  readonly privateKeyFile: string;
+}
+
+/** Makes a {@link Workspace} whose config is the test route, or `config` when given. */
+export function makeWorkspace(config?: object): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-fle-'));
+  const pair = testKeyPair();
+  mkdirSync(join(dir, 'keys'));
+  writeFileSync(join(dir, 'keys', '01.pem'), pair.publicKeyPem);
+  writeFileSync(join(dir, 'keys', '01.key.pem'), pair.privateKeyPem, { mode: 0o600 });
+  const configFile = join(dir, 'fields.json');
+  const { mode: _mode, ...people } = route();
+  writeFileSync(
+    configFile,
+    JSON.stringify(config ?? { keys: [{ id: '01', publicKey: 'keys/01.pem' }], encryptWith: '01', routes: [people] }, null, 2),
+  );
+  return { dir, configFile, privateKeyFile: join(dir, 'keys', '01.key.pem') };
+}
+
+/** Runs `fle` as a user would, in a child process. */
+export function fle(args: readonly string[], input?: string | Buffer, cwd = ROOT): SpawnSyncReturns<Buffer> {
+  return spawnSync(process.execPath, [join(ROOT, 'bin', 'fle.mjs'), ...args], {
+    cwd,
+    input: input ?? '',
+    timeout: 60_000,
+  });
+}

@@ -1,0 +1,121 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createMarkerMatcher } from '../../core/marker';
+import { fle, makeWorkspace, ROOT } from '../helpers/workspace';
+import { revealMarkers } from '../helpers/keys';
+
+const sample = readFileSync(join(ROOT, 'examples', 'people.json'));
+
+describe('fle keygen', () => {
+  it('writes a public SPKI PEM and a private PKCS#8 PEM with mode 0600', () => {
+    const out = mkdtempSync(join(tmpdir(), 'fle-keygen-'));
+    const result = fle(['keygen', '--out', out, '--id', 'k2', '--bits', '2048']);
+    expect(result.status).toBe(0);
+    expect(readFileSync(join(out, 'k2.pem'), 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    expect(readFileSync(join(out, 'k2.key.pem'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(statSync(join(out, 'k2.key.pem')).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses to overwrite a key pair without --force', () => {
+    const out = mkdtempSync(join(tmpdir(), 'fle-keygen-'));
+    expect(fle(['keygen', '--out', out]).status).toBe(0);
+    const before = readFileSync(join(out, '01.key.pem'), 'utf8');
+    const again = fle(['keygen', '--out', out]);
+    expect(again.status).toBe(1);
+    expect(again.stderr.toString()).toContain('--force');
+    expect(readFileSync(join(out, '01.key.pem'), 'utf8')).toBe(before);
+  });
+
+  it('refuses key sizes KMS does not offer', () => {
+    const result = fle(['keygen', '--out', mkdtempSync(join(tmpdir(), 'fle-keygen-')), '--bits', '1024']);
+    expect(result.status).toBe(1);
+    expect(result.stderr.toString()).toContain('--bits');
+  });
+});
+
+describe('fle check-config', () => {
+  it('prints a summary of routes, fields and keys with size and max plaintext', () => {
+    const ws = makeWorkspace();
+    const result = fle(['check-config', '--config', ws.configFile]);
+    expect(result.status).toBe(0);
+    const text = result.stdout.toString();
+    expect(text).toContain('OK');
+    expect(text).toMatch(/01 {2}RSA 2048-bit {2}max plaintext 190 bytes/);
+    expect(text).toContain('people  POST,PUT,PATCH /api/people*');
+    expect(text).toContain('$[*].ssn');
+  });
+
+  it('exits 1 listing every problem', () => {
+    const ws = makeWorkspace({
+      keys: [{ id: '0#', publicKey: 'keys/missing.pem' }],
+      encryptWith: '02',
+      routes: [{ name: 'r', methods: ['FETCH'], path: '/x', json: ['$[*.ssn'] }],
+    });
+    const result = fle(['check-config', '--config', ws.configFile]);
+    expect(result.status).toBe(1);
+    const text = result.stderr.toString();
+    for (const expected of ['keys[0] (0#)', 'cannot read public key file', 'encryptWith', '"FETCH"', 'bad JSONPath']) {
+      expect(text).toContain(expected);
+    }
+  });
+});
+
+describe('fle encrypt', () => {
+  it('prints exactly what the origin would receive', () => {
+    const ws = makeWorkspace();
+    const result = fle(
+      ['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/api/people?x=1', '--content-type', 'application/json'],
+      sample,
+    );
+    expect(result.status).toBe(0);
+    expect(result.stderr.toString()).toBe('');
+    const out = result.stdout.toString();
+    // Two ssn, two email, one card number (the other card is null).
+    expect(createMarkerMatcher(['01']).find(out).length).toBe(5);
+    expect(out).not.toContain('123-45-6789');
+    expect(JSON.parse(revealMarkers(out))).toEqual(JSON.parse(sample.toString()));
+  });
+
+  it('passes an unmatched request through byte for byte', () => {
+    const ws = makeWorkspace();
+    const result = fle(['encrypt', '--config', ws.configFile, '--method', 'GET', '--uri', '/api/people', '--content-type', 'text/plain'], 'as is');
+    expect(result.status).toBe(0);
+    expect(result.stdout.toString()).toBe('as is');
+  });
+
+  it('on rejection exits 1 with empty stdout and one JSON line on stderr', () => {
+    const ws = makeWorkspace();
+    const result = fle(
+      ['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/api/people', '--content-type', 'application/json'],
+      '[{"ssn": 123}]',
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout.length).toBe(0);
+    const lines = result.stderr.toString().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({ status: 422, code: 'UnsupportedValueType', message: expect.any(String) });
+  });
+});
+
+describe('fle build-edge', () => {
+  it('writes a self-contained index.js for the given config', () => {
+    const ws = makeWorkspace();
+    const out = join(ws.dir, 'bundle');
+    const result = fle(['build-edge', '--config', ws.configFile, '--out', out]);
+    expect(result.status).toBe(0);
+    expect(existsSync(join(out, 'index.js'))).toBe(true);
+    const code = readFileSync(join(out, 'index.js'), 'utf8');
+    expect(code).toContain('BEGIN PUBLIC KEY');
+    expect(code).not.toContain('PRIVATE KEY');
+  });
+
+  it('refuses an invalid config and writes nothing', () => {
+    const ws = makeWorkspace();
+    writeFileSync(ws.configFile, '{"keys": []}');
+    const out = join(ws.dir, 'bundle');
+    expect(fle(['build-edge', '--config', ws.configFile, '--out', out]).status).toBe(1);
+    expect(existsSync(join(out, 'index.js'))).toBe(false);
+  });
+});

@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../core/config-file';
+import { createMarkerMatcher } from '../../core/marker';
+import { buildEdgeBundle } from '../../cli/build-edge';
+import { originRequestEvent } from '../helpers/cloudfront';
+import { rsaDecrypt } from '../helpers/keys';
+import { makeWorkspace } from '../helpers/workspace';
+
+/** Loads index.js alone in an empty folder, in a fresh Node process, and runs it on each event. */
+function runBundle(dir: string, events: CloudFrontRequestEvent[]): { results: unknown[]; logs: string[] } {
+  const runner = `
+    const { handler } = require('./index.js');
+    const events = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+    const logs = [];
+    console.log = (line) => logs.push(String(line));
+    (async () => {
+      const results = [];
+      for (const event of events) results.push(await handler(event));
+      process.stdout.write(JSON.stringify({ results, logs }));
+    })();`;
+  const child = spawnSync(process.execPath, ['-e', runner], { cwd: dir, input: JSON.stringify(events), timeout: 30_000 });
+  if (child.status !== 0) throw new Error(`bundle process failed: ${child.stderr.toString()}`);
+  return JSON.parse(child.stdout.toString());
+}
+
+describe('the built edge bundle, alone in an empty folder', () => {
+  let dir = '';
+  let bytes = 0;
+
+  beforeAll(async () => {
+    const ws = makeWorkspace();
+    const report = await buildEdgeBundle(loadConfigFile(ws.configFile), join(ws.dir, 'dist'));
+    bytes = report.bytes;
+    dir = mkdtempSync(join(tmpdir(), 'edge-bundle-'));
+    copyFileSync(report.file, join(dir, 'index.js'));
+  });
+
+  it('is one self-contained file', () => {
+    expect(readdirSync(dir)).toEqual(['index.js']);
+    expect(bytes).toBeGreaterThan(0);
+  });
+
+  it('handles documentation-shaped origin-request events end to end', () => {
+    const events = [
+      originRequestEvent({ body: '[{"ssn":"123-45-6789","fname":"Ana"}]', contentType: 'application/json' }),
+      originRequestEvent({ body: '[{"ssn":"12', contentType: 'application/json', truncated: true }),
+      originRequestEvent({ method: 'GET', uri: '/api/people/1' }),
+      originRequestEvent({ uri: '/elsewhere', body: 'anything at all', contentType: 'text/plain' }),
+      originRequestEvent({ body: '[{"ssn": "x",]', contentType: 'application/json' }),
+    ];
+    const { results, logs } = runBundle(dir, events);
+    const [post, truncated, get, unmatched, malformed] = results as [
+      CloudFrontRequest,
+      CloudFrontResultResponse,
+      CloudFrontRequest,
+      CloudFrontRequest,
+      CloudFrontResultResponse,
+    ];
+
+    expect(post.body).toMatchObject({ action: 'replace', encoding: 'text' });
+    const person = JSON.parse(post.body!.data)[0];
+    expect(person.fname).toBe('Ana');
+    expect(rsaDecrypt(createMarkerMatcher(['01']).find(person.ssn)[0]!.payload)).toBe('123-45-6789');
+
+    expect(truncated.status).toBe('413');
+    expect(JSON.parse(truncated.body!)).toEqual({
+      code: 'BodyTruncated',
+      message: expect.any(String),
+      requestId: events[1]!.Records[0]!.cf.config.requestId,
+    });
+
+    expect(get).toEqual(events[2]!.Records[0]!.cf.request);
+    expect(unmatched).toEqual(events[3]!.Records[0]!.cf.request);
+
+    expect(malformed.status).toBe('400');
+    expect(JSON.parse(malformed.body!).code).toBe('MalformedJson');
+
+    expect(logs).toHaveLength(events.length);
+    expect(logs.map((line) => JSON.parse(line).outcome)).toEqual(['protected', 'rejected', 'forwarded', 'forwarded', 'rejected']);
+    expect(logs.join('\n')).not.toContain('123-45-6789');
+  });
+});

@@ -1,0 +1,151 @@
+import fc from 'fast-check';
+import { JSONPath } from 'jsonpath-plus';
+import { describe, expect, it } from 'vitest';
+import { createMarkerMatcher } from '../../../core/marker';
+import { EdgeError } from '../../../edge/errors';
+import { decodeFormComponent } from '../../../edge/form-transform';
+import { protectRequest } from '../../../edge/transform';
+import { compiled, revealMarkers, route, rsaDecrypt } from '../../helpers/keys';
+
+const markers = createMarkerMatcher(['01']);
+const CANDIDATE_PATHS = ['$[*].ssn', '$..email', '$[*].card.number', '$..notes', "$[*]['first name']"];
+const FIELD_NAMES = ['ssn', 'email', 'card', 'notes', 'first name', 'id', 'number'];
+
+/** Short strings (≤ 190 UTF-8 bytes) over the whole Unicode range, quotes, backslashes and controls included. */
+const text = fc.string({ unit: 'binary', maxLength: 30 });
+const scalar = fc.oneof(text, text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+const value = fc.oneof(
+  { weight: 4, arbitrary: scalar },
+  { weight: 1, arbitrary: fc.dictionary(fc.constantFrom(...FIELD_NAMES), scalar, { maxKeys: 3 }) },
+);
+const documents = fc.array(fc.dictionary(fc.oneof(fc.constantFrom(...FIELD_NAMES), fc.string({ maxLength: 6 })), value, { maxKeys: 6 }), {
+  maxLength: 6,
+});
+const pathSets = fc.subarray(CANDIDATE_PATHS, { minLength: 1 });
+
+function selectedPointers(doc: unknown, paths: readonly string[]): Map<string, unknown> {
+  const selected = new Map<string, unknown>();
+  for (const path of paths) {
+    for (const r of JSONPath({ path, json: doc as object, resultType: 'all', wrap: true }) as { pointer: string; value: unknown }[]) {
+      selected.set(r.pointer, r.value);
+    }
+  }
+  return selected;
+}
+
+function at(doc: unknown, pointer: string): unknown {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>((node, segment) => (node as Record<string, unknown>)[segment], doc);
+}
+
+describe('JSON transform properties', () => {
+  it('encrypts exactly the selected strings, keeps everything else, and the output parses', () => {
+    fc.assert(
+      fc.property(documents, pathSets, fc.boolean(), (doc, paths, pretty) => {
+        const config = compiled({ routes: [route({ json: paths })] });
+        const body = JSON.stringify(doc, null, pretty ? 2 : undefined);
+        const selected = selectedPointers(doc, paths);
+        const values = [...selected.values()];
+        const refused = values.some((v) => v !== null && typeof v !== 'string');
+        let outcome;
+        try {
+          outcome = protectRequest(config, { method: 'POST', uri: '/api/people', contentType: 'application/json', body: Buffer.from(body) });
+        } catch (error) {
+          expect(error).toBeInstanceOf(EdgeError);
+          expect((error as EdgeError).code).toBe('UnsupportedValueType');
+          expect(refused).toBe(true);
+          return;
+        }
+        expect(refused).toBe(false);
+        const strings = [...selected.entries()].filter(([, v]) => typeof v === 'string');
+        if (strings.length === 0) {
+          expect(outcome.action).toBe('forward');
+          return;
+        }
+        expect(outcome.action).toBe('replace');
+        if (outcome.action !== 'replace') return;
+        const out = JSON.parse(outcome.body);
+        // No selected plaintext survives: each selected location holds exactly one whole marker.
+        for (const [pointer, plaintext] of strings) {
+          const protectedValue = at(out, pointer) as string;
+          const found = markers.find(protectedValue);
+          expect(found).toHaveLength(1);
+          expect(found[0]!.start === 0 && found[0]!.end === protectedValue.length).toBe(true);
+          expect(rsaDecrypt(found[0]!.payload)).toBe(plaintext);
+        }
+        expect(outcome.fields).toBe(strings.length);
+        expect(markers.find(outcome.body)).toHaveLength(strings.length);
+        // Every unselected value is unchanged.
+        expect(JSON.parse(revealMarkers(outcome.body))).toEqual(doc);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('only EdgeErrors escape, whatever the body and content type', () => {
+    const config = compiled({ routes: [route({ json: CANDIDATE_PATHS })], limits: { maxDepth: 8, maxValues: 200 } });
+    const bodies = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.json({ depthSize: 'large' }).map((s) => Buffer.from(s)),
+      fc.string({ unit: 'binary' }).map((s) => Buffer.from(s)),
+      fc.jsonValue().map((v) => Buffer.from(JSON.stringify([v, { ssn: v, notes: [v] }]))),
+      fc.nat({ max: 40 }).map((n) => Buffer.from('['.repeat(n) + '{"ssn":"x"}' + ']'.repeat(n))),
+    );
+    const contentTypes = fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', undefined, 'application/ld+json');
+    fc.assert(
+      fc.property(bodies, contentTypes, fc.boolean(), (body, contentType, truncated) => {
+        try {
+          const outcome = protectRequest(config, { method: 'POST', uri: '/api/people', contentType, body, truncated });
+          if (outcome.action === 'replace') expect(() => contentType?.includes('json') && JSON.parse(outcome.body)).not.toThrow();
+        } catch (error) {
+          expect(error).toBeInstanceOf(EdgeError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('form transform properties', () => {
+  const names = fc.oneof(fc.constantFrom('card_number', 'plan', 'x'), fc.string({ unit: 'grapheme', maxLength: 5 }));
+  const pairs = fc.array(fc.tuple(names, fc.string({ unit: 'grapheme', maxLength: 20 })), { maxLength: 8 });
+
+  it('encrypts every configured field, keeps the other pairs byte for byte, in order', () => {
+    const config = compiled();
+    fc.assert(
+      fc.property(pairs, (entries) => {
+        const raw = entries.map(([n, v]) => `${encodeURIComponent(n)}=${encodeURIComponent(v)}`);
+        const body = raw.join('&');
+        try {
+          const outcome = protectRequest(config, {
+            method: 'POST',
+            uri: '/api/people',
+            contentType: 'application/x-www-form-urlencoded',
+            body: Buffer.from(body),
+          });
+          const expectedFields = entries.filter(([n]) => n === 'card_number').length;
+          expect(outcome.fields).toBe(expectedFields);
+          const out = outcome.action === 'replace' ? outcome.body.split('&') : raw;
+          expect(out).toHaveLength(raw.length);
+          entries.forEach(([name, plaintext], i) => {
+            const pair = out[i]!;
+            if (name === 'card_number') {
+              const protectedValue = decodeFormComponent(pair.slice(pair.indexOf('=') + 1));
+              expect(rsaDecrypt(markers.find(protectedValue)[0]!.payload)).toBe(plaintext);
+            } else {
+              expect(pair).toBe(raw[i]);
+            }
+          });
+        } catch (error) {
+          // Only a value that happens to spell a marker may be refused.
+          expect(error).toBeInstanceOf(EdgeError);
+          expect((error as EdgeError).code).toBe('MarkerInjection');
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
