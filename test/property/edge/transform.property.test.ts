@@ -18,9 +18,25 @@ const value = fc.oneof(
   { weight: 4, arbitrary: scalar },
   { weight: 1, arbitrary: fc.dictionary(fc.constantFrom(...FIELD_NAMES), scalar, { maxKeys: 3 }) },
 );
-const documents = fc.array(fc.dictionary(fc.oneof(fc.constantFrom(...FIELD_NAMES), fc.string({ maxLength: 6 })), value, { maxKeys: 6 }), {
-  maxLength: 6,
-});
+/** Mostly strings, sometimes null, rarely another type (which must be refused). */
+const selectable = fc.oneof({ weight: 30, arbitrary: text }, { weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: value });
+/** Records that often hold the selected names (so most runs encrypt something), and other members. */
+const record = fc
+  .tuple(
+    fc.record(
+      {
+        ssn: selectable,
+        email: selectable,
+        card: fc.oneof(selectable, fc.record({ number: selectable })),
+        notes: selectable,
+        'first name': selectable,
+      },
+      { requiredKeys: [] },
+    ),
+    fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: 3 }),
+  )
+  .map(([known, other]) => ({ ...other, ...known }));
+const documents = fc.array(record, { maxLength: 6 });
 const pathSets = fc.subarray(CANDIDATE_PATHS, { minLength: 1 });
 
 function selectedPointers(doc: unknown, paths: readonly string[]): Map<string, unknown> {
