@@ -80,13 +80,38 @@ export interface FoundMarker {
   readonly end: number;
 }
 
-function escapeForRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * Any marker shape: `#id#payload#id2#`. No part can contain `#`, so each attempt is bounded by the
+ * next delimiters; whether `id2` is reverse(`id`) is checked in code (a regex cannot reverse).
+ */
+const MARKER_SHAPE = new RegExp(`#([A-Za-z0-9]{1,8})#([${PAYLOAD_CHARS}]+)#([A-Za-z0-9]{1,8})#`, 'g');
+
+/**
+ * Every well-formed marker in a text, of any key id, left to right, never overlapping. This one
+ * scan is what the edge uses to refuse planted markers and what the decrypt service uses to find
+ * markers to decrypt, so the two can never disagree about what counts as a marker.
+ *
+ * @example scanMarkers('a #01#QUJD#10# b').map((m) => m.keyId) // ['01']
+ */
+export function scanMarkers(text: string): FoundMarker[] {
+  const found: FoundMarker[] = [];
+  // A marker needs four '#': text without one is answered without running the regex.
+  if (!text.includes('#')) return found;
+  const pattern = new RegExp(MARKER_SHAPE);
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const [whole, keyId = '', payload = '', closing = ''] = match;
+    if (closing === reverse(keyId)) {
+      found.push({ keyId, payload, start: match.index, end: match.index + whole.length });
+    } else {
+      // Not a marker: its closing part may still open one, so look again from the next character.
+      pattern.lastIndex = match.index + 1;
+    }
+  }
+  return found;
 }
 
 /**
- * Finds the markers of a fixed set of key ids. Made once per keyring; `find` and `test` run in one
- * linear pass each.
+ * Finds the markers of a fixed set of key ids, with {@link scanMarkers}.
  *
  * @example
  * const markers = createMarkerMatcher(['01', '02']);
@@ -96,40 +121,34 @@ function escapeForRegExp(text: string): string {
 export interface MarkerMatcher {
   /** The key ids this matcher knows. */
   readonly keyIds: readonly string[];
-  /** True when the text holds at least one well-formed marker of a known key id. */
+  /**
+   * True when any substring of the text, at any offset, is a well-formed marker of a known key id.
+   * This is the edge's injection check: it is a superset of what {@link scanMarkers} finds in the
+   * same text or in any text that contains it verbatim (such as the stored JSON the string ends up
+   * in), so the decrypt service can never find a known marker that the edge let through.
+   */
   test(text: string): boolean;
   /** Every well-formed marker of a known key id, left to right, never overlapping. */
   find(text: string): FoundMarker[];
 }
 
+function escapeForRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** Builds a {@link MarkerMatcher} for the given key ids (each must satisfy {@link isKeyId}). */
 export function createMarkerMatcher(keyIds: readonly string[]): MarkerMatcher {
   for (const id of keyIds) if (!isKeyId(id)) throw new RangeError('invalid key id');
-  const ids = [...new Set(keyIds)];
-  // One alternative per key id, so an opening delimiter only pairs with its own closing one.
-  const alternatives = ids.map(
-    (id) => `${escapeForRegExp(markerOpen(id))}[${PAYLOAD_CHARS}]+${escapeForRegExp(markerClose(id))}`,
+  const known = new Set(keyIds);
+  // One alternative per key id, tried at every offset: a known marker is found even where the
+  // left-to-right scan would have read its opening as part of another marker shape.
+  const anywhere = new RegExp(
+    [...known].map((id) => `${escapeForRegExp(markerOpen(id))}[${PAYLOAD_CHARS}]+${escapeForRegExp(markerClose(id))}`).join('|') ||
+      '(?!)',
   );
-  const source = alternatives.length > 0 ? alternatives.join('|') : '(?!)';
-  const testPattern = new RegExp(source);
-  const findPattern = new RegExp(source, 'g');
   return {
-    keyIds: ids,
-    test(text) {
-      // A marker needs four '#', so text without one is answered without running the regex.
-      return text.includes('#') && testPattern.test(text);
-    },
-    find(text) {
-      const found: FoundMarker[] = [];
-      if (!text.includes('#')) return found;
-      for (const match of text.matchAll(findPattern)) {
-        const whole = match[0];
-        const start = match.index;
-        const keyId = whole.slice(1, whole.indexOf('#', 1));
-        const payload = whole.slice(keyId.length + 2, whole.length - keyId.length - 2);
-        found.push({ keyId, payload, start, end: start + whole.length });
-      }
-      return found;
-    },
+    keyIds: [...known],
+    test: (text) => text.includes('#') && anywhere.test(text),
+    find: (text) => scanMarkers(text).filter((m) => known.has(m.keyId)),
   };
 }

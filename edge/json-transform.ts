@@ -10,7 +10,7 @@ import {
   UnsupportedValueTypeError,
   ValueTooLargeError,
 } from './errors';
-import { decodeJsonString, scanJson, type JsonTokenVisitor } from './json-scan';
+import { decodeJsonString, scanJson, type JsonTokenVisitor } from '../core/json-scan';
 import { spliceFields, type FieldEdit } from './splice';
 
 /** What a body transform needs besides the body: all made once per container. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createMarkerMatcher,
+  scanMarkers,
   decodeRsaPayload,
   encodeRsaPayload,
   formatMarker,
@@ -64,5 +65,26 @@ describe('createMarkerMatcher', () => {
   it('test() is repeatable (no regex state carried between calls)', () => {
     expect(markers.test('#01#QUJD#10#')).toBe(true);
     expect(markers.test('#01#QUJD#10#')).toBe(true);
+  });
+});
+
+describe('scanMarkers and the injection check agree', () => {
+  it('scanMarkers reads left to right: a marker shape may hide a known marker from the scan', () => {
+    const text = '#10#x#01#QUJD#10#';
+    expect(scanMarkers(text).map((m) => m.keyId)).toEqual(['10']);
+  });
+
+  it('test() finds a known marker at any offset, so the hidden one is still refused', () => {
+    expect(createMarkerMatcher(['01']).test('#10#x#01#QUJD#10#')).toBe(true);
+    // The stored text the decrypt service scans may lose the prefix (here an escaped "#").
+    expect(scanMarkers('\\u002310#x#01#QUJD#10#').map((m) => m.keyId)).toEqual(['01']);
+  });
+
+  it('scanMarkers finds markers of any key id, skipping shapes whose closer is not the reverse', () => {
+    const text = '#ab#QUJD#cd# #k9#QUJD#9k# #01#RUZH#10#';
+    expect(scanMarkers(text).map((m) => [m.keyId, m.payload])).toEqual([
+      ['k9', 'QUJD'],
+      ['01', 'RUZH'],
+    ]);
   });
 });

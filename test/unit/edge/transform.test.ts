@@ -181,6 +181,7 @@ describe('rejections', () => {
     ['a marker in a JSON value', json([{ notes: 'see #01#QUJD#10#' }]), 400, 'MarkerInjection'],
     ['a marker in a JSON member name', json([{ '#01#QUJD#10#': 1 }]), 400, 'MarkerInjection'],
     ['a marker spelled with JSON escapes', json('[{"notes": "\\u002301#QUJD\\u002310#"}]'), 400, 'MarkerInjection'],
+    ['a marker hidden behind another marker shape and an escape', json('[{"notes": "\\u002310#x#01#QUJD#10#"}]'), 400, 'MarkerInjection'],
     ['a marker in a selected value', json([{ ssn: '#01#QUJD#10#' }]), 400, 'MarkerInjection'],
     ['a marker in a form value', form('plan=%2301%23QUJD%2310%23'), 400, 'MarkerInjection'],
     ['a marker in a form name', form('%2301%23QUJD%2310%23=1'), 400, 'MarkerInjection'],
