@@ -4,7 +4,7 @@ import { createRsaEncryptor, type FieldEncryptor } from './encryptor';
 import { BodyTruncatedError, MalformedBodyError, UnsupportedMediaTypeError } from './errors';
 import { protectForm } from './form-transform';
 import { protectJson, type BodyResult } from './json-transform';
-import { bodyFormatOf } from './media-type';
+import { bodyFormatOf } from '../core/media-type';
 import { createRouteMatcher, type RouteMatcher } from './route-match';
 
 /**

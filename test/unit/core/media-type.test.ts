@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyFormatOf } from '../../../edge/media-type';
+import { bodyFormatOf } from '../../../core/media-type';
 
 describe('bodyFormatOf', () => {
   it.each([

@@ -1,0 +1,13 @@
+/**
+ * One key's way of opening an RSA-OAEP-SHA-256 block: KMS, or a private key held locally.
+ * The decryptor holds one backend per key id it may use; a key id it has no backend for is unknown.
+ */
+export interface KeyBackend {
+  /** `kms` (counts as a KMS call) or `local`. */
+  readonly kind: 'kms' | 'local';
+  /**
+   * The plaintext bytes of one block. Rejects with a DecryptError; `signal` aborts the call when
+   * another marker of the same request has already failed.
+   */
+  decryptBlock(ciphertext: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
+}

@@ -1,0 +1,64 @@
+import { isKeyId } from '../core/marker';
+import type { DecryptKey, Decryptor } from './decryptor';
+import { DecryptError, InvalidRequestError } from './errors';
+
+/** The decrypt Lambda's event: invoked directly by an app allowed to see the data. */
+export interface DecryptEvent {
+  readonly body: string;
+  readonly contentType?: string;
+}
+
+/** The decrypt Lambda's result. */
+export interface DecryptResponse {
+  readonly body: string;
+}
+
+/**
+ * Reads `FLE_KEYS`: a JSON list of `{id, kmsKeyId}`. Throws InvalidRequest naming what is wrong,
+ * never echoing the variable.
+ */
+export function parseKeysVariable(value: string | undefined): DecryptKey[] {
+  if (!value) throw new InvalidRequestError('FLE_KEYS is not set');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch {
+    throw new InvalidRequestError('FLE_KEYS is not valid JSON');
+  }
+  if (!Array.isArray(raw) || raw.length === 0) throw new InvalidRequestError('FLE_KEYS must be a non-empty JSON list of {id, kmsKeyId}');
+  return raw.map((entry: unknown, index) => {
+    const { id, kmsKeyId } = (entry ?? {}) as { id?: unknown; kmsKeyId?: unknown };
+    if (typeof id !== 'string' || !isKeyId(id) || typeof kmsKeyId !== 'string' || kmsKeyId === '') {
+      throw new InvalidRequestError(`FLE_KEYS[${index}] must be {"id": "<1-8 letters or digits>", "kmsKeyId": "<KMS key ARN>"}`);
+    }
+    return { id, kmsKeyId };
+  });
+}
+
+/**
+ * The decrypt Lambda handler for a decryptor (or for a decryptor that could not be made: every call
+ * then fails with that error). Logs one line per call, counts and key ids only.
+ */
+export function createDecryptHandler(
+  decryptor: Decryptor | DecryptError,
+  log: (line: string) => void = (line) => console.log(line),
+): (event: DecryptEvent) => Promise<DecryptResponse> {
+  return async (event) => {
+    const started = performance.now();
+    const entry = (fields: Record<string, unknown>): void => {
+      log(JSON.stringify({ service: 'edge-fle-decrypt', ...fields, durationMs: Math.round((performance.now() - started) * 1000) / 1000 }));
+    };
+    try {
+      if (decryptor instanceof DecryptError) throw decryptor;
+      if (typeof event?.body !== 'string') throw new InvalidRequestError('the event must be {"body": "<text>", "contentType": "<type>"}');
+      if (event.contentType !== undefined && typeof event.contentType !== 'string') throw new InvalidRequestError('contentType must be a string');
+      const { text, stats } = await decryptor.decrypt(event.body, { contentType: event.contentType });
+      entry({ level: 'INFO', outcome: 'decrypted', bytesIn: Buffer.byteLength(event.body), bytesOut: Buffer.byteLength(text), ...stats });
+      return { body: text };
+    } catch (error) {
+      const failure = error instanceof DecryptError ? error : new InvalidRequestError('the request could not be decrypted');
+      entry({ level: 'ERROR', outcome: 'failed', code: failure.code });
+      throw failure;
+    }
+  };
+}

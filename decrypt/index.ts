@@ -1,0 +1,14 @@
+/**
+ * The decrypt library, for apps that decrypt in their own compute:
+ *
+ * ```ts
+ * import { createDecryptor } from 'edge-fle/decrypt';
+ * const decryptor = createDecryptor({ keys: [{ id: '01', kmsKeyId: 'arn:aws:kms:…' }] });
+ * const { text } = await decryptor.decrypt(body, { contentType: 'application/json' });
+ * ```
+ */
+export { createDecryptor, DEFAULT_CONCURRENCY } from './decryptor';
+export type { DecryptCallOptions, DecryptKey, DecryptResult, DecryptStats, Decryptor, DecryptorOptions } from './decryptor';
+export * from './errors';
+export { createDecryptHandler, parseKeysVariable } from './handler';
+export type { DecryptEvent, DecryptResponse } from './handler';

@@ -1,0 +1,210 @@
+import { constants, createPublicKey, privateDecrypt } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A KMS-protocol endpoint on 127.0.0.1 for tests: AWS JSON 1.1, `X-Amz-Target: TrentService.*`,
+ * real RSA private keys behind it. It checks what KMS checks for RSA `Decrypt` (KeyId required,
+ * EncryptionAlgorithm an RSA one, no EncryptionContext, key usage), answers `GetPublicKey`, returns
+ * KMS-shaped errors with their HTTP status, and lets a test inject faults and latency.
+ */
+
+/** A key held by the fake KMS. */
+export interface FakeKmsKey {
+  readonly arn: string;
+  readonly privateKeyPem: string;
+  readonly keySpec?: string;
+  readonly keyUsage?: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY';
+  readonly enabled?: boolean;
+}
+
+/** What the endpoint does instead of (or before) answering. */
+export type Fault =
+  | { readonly kind: 'error'; readonly status: number; readonly type: string; readonly message?: string }
+  | { readonly kind: 'delay'; readonly ms: number };
+
+/** One request the endpoint received. */
+export interface SeenRequest {
+  readonly target: string;
+  readonly body: Record<string, unknown>;
+  readonly signed: boolean;
+}
+
+export interface FakeKms {
+  readonly url: string;
+  readonly requests: SeenRequest[];
+  /** Most requests in flight at once since the start (or the last reset). */
+  readonly maxInFlight: number;
+  /** Latency added to every answer, in ms. */
+  latencyMs: number;
+  /** Decides a fault per request (after latency); undefined answers normally. */
+  fault: ((request: SeenRequest, index: number) => Fault | undefined) | undefined;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const JSON_11 = 'application/x-amz-json-1.1';
+const RSA_ALGORITHMS = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'];
+
+class KmsFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Starts the endpoint on an ephemeral loopback port. */
+export async function startFakeKms(keys: readonly FakeKmsKey[]): Promise<FakeKms> {
+  const byId = new Map<string, FakeKmsKey>();
+  for (const key of keys) {
+    byId.set(key.arn, key);
+    byId.set(key.arn.split('/').pop() ?? key.arn, key);
+  }
+  let inFlight = 0;
+  const state = {
+    requests: [] as SeenRequest[],
+    maxInFlight: 0,
+    latencyMs: 0,
+    fault: undefined as FakeKms['fault'],
+  };
+
+  const findKey = (keyId: unknown): FakeKmsKey => {
+    if (typeof keyId !== 'string' || keyId === '') throw new KmsFailure(400, 'ValidationException', 'KeyId is required for asymmetric KMS keys');
+    const key = byId.get(keyId);
+    if (!key) throw new KmsFailure(400, 'NotFoundException', `Key '${keyId}' does not exist`);
+    if (key.enabled === false) throw new KmsFailure(400, 'DisabledException', `${key.arn} is disabled.`);
+    return key;
+  };
+
+  const operations: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {
+    Decrypt(body) {
+      const key = findKey(body.KeyId);
+      if (body.EncryptionContext !== undefined) {
+        throw new KmsFailure(400, 'ValidationException', 'EncryptionContext is not supported for asymmetric KMS keys');
+      }
+      if (key.keyUsage === 'SIGN_VERIFY') throw new KmsFailure(400, 'InvalidKeyUsageException', `${key.arn} key usage is SIGN_VERIFY`);
+      const algorithm = body.EncryptionAlgorithm;
+      if (typeof algorithm !== 'string' || !RSA_ALGORITHMS.includes(algorithm)) {
+        throw new KmsFailure(400, 'InvalidKeyUsageException', `The key usage ENCRYPT_DECRYPT with algorithm ${String(algorithm ?? 'SYMMETRIC_DEFAULT')} is not supported for ${key.arn}`);
+      }
+      if (typeof body.CiphertextBlob !== 'string') throw new KmsFailure(400, 'ValidationException', 'CiphertextBlob is required');
+      let plaintext: Buffer;
+      try {
+        plaintext = privateDecrypt(
+          { key: key.privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: algorithm === 'RSAES_OAEP_SHA_256' ? 'sha256' : 'sha1' },
+          Buffer.from(body.CiphertextBlob, 'base64'),
+        );
+      } catch {
+        throw new KmsFailure(400, 'InvalidCiphertextException', '');
+      }
+      return { KeyId: key.arn, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: algorithm };
+    },
+    GetPublicKey(body) {
+      const key = findKey(body.KeyId);
+      const publicKey = createPublicKey(key.privateKeyPem);
+      const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+      const usage = key.keyUsage ?? 'ENCRYPT_DECRYPT';
+      return {
+        KeyId: key.arn,
+        PublicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+        KeySpec: key.keySpec ?? `RSA_${bits}`,
+        KeyUsage: usage,
+        ...(usage === 'ENCRYPT_DECRYPT'
+          ? { EncryptionAlgorithms: RSA_ALGORITHMS }
+          : { SigningAlgorithms: ['RSASSA_PSS_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_256'] }),
+      };
+    },
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+    } catch {
+      body = {};
+    }
+    const seen: SeenRequest = { target, body, signed: String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256') };
+    const index = state.requests.push(seen) - 1;
+    inFlight += 1;
+    state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+    // A request stops being in flight when answered or when the client gives up on it.
+    let done = false;
+    const finish = (): void => {
+      if (!done) {
+        done = true;
+        inFlight -= 1;
+      }
+    };
+    res.on('close', finish);
+    try {
+      if (state.latencyMs > 0) await sleep(state.latencyMs);
+      const fault = state.fault?.(seen, index);
+      if (fault?.kind === 'delay') await sleep(fault.ms);
+      if (fault?.kind === 'error') throw new KmsFailure(fault.status, fault.type, fault.message ?? fault.type);
+      if (req.headers['content-type'] !== JSON_11) throw new KmsFailure(400, 'SerializationException', 'expected application/x-amz-json-1.1');
+      const [service, operation = ''] = target.split('.');
+      const run = service === 'TrentService' ? operations[operation] : undefined;
+      if (!run) throw new KmsFailure(400, 'UnknownOperationException', '');
+      send(res, 200, run(body));
+    } catch (error) {
+      const failure = error instanceof KmsFailure ? error : new KmsFailure(500, 'KMSInternalException', 'internal error');
+      send(res, failure.status, { __type: failure.type, message: failure.message });
+    } finally {
+      finish();
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get requests() {
+      return state.requests;
+    },
+    get maxInFlight() {
+      return state.maxInFlight;
+    },
+    get latencyMs() {
+      return state.latencyMs;
+    },
+    set latencyMs(ms: number) {
+      state.latencyMs = ms;
+    },
+    get fault() {
+      return state.fault;
+    },
+    set fault(fault) {
+      state.fault = fault;
+    },
+    reset() {
+      state.requests = [];
+      state.maxInFlight = 0;
+      state.fault = undefined;
+      state.latencyMs = 0;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  if (res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': JSON_11, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': 'fake-kms' });
+  res.end(text);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
