@@ -7,7 +7,11 @@ import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../core/config-file';
 import { isKeyId } from '../core/marker';
 import { toRejection } from '../edge/rejection';
 import { compileEdgeConfig, protectRequest } from '../edge/transform';
-import { buildEdgeBundle } from './build-edge';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { readFileSync } from 'node:fs';
+import { createDecryptor, type DecryptKey } from '../decrypt/decryptor';
+import { DecryptError } from '../decrypt/errors';
+import { buildDecryptBundle, buildEdgeBundle } from './bundle';
 
 /** Where a command writes; injectable so tests can run commands in-process. */
 export interface CliIo {
@@ -25,7 +29,11 @@ const USAGE = `usage: fle <command> [options]
   keygen --out DIR [--id 01] [--bits 2048] [--force] make an RSA key pair (DIR/<id>.pem, DIR/<id>.key.pem)
   encrypt [--config F] --method M --uri U --content-type T < body > out
                                                     run the edge transform on one body
+  decrypt [--config F] [--private-key ID=PEM]... [--kms-endpoint URL] [--region R]
+          [--content-type T] [--leave-unknown] [--concurrency N] < in > out
+                                                    decrypt every marker (KMS, or a local private key)
   build-edge [--config F] --out DIR                 bundle the Lambda@Edge function for a config
+  build-decrypt --out DIR                           bundle the decrypt Lambda
 
 The config defaults to ${DEFAULT_CONFIG_PATH}.`;
 
@@ -42,6 +50,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await encrypt(rest, io);
       case 'build-edge':
         return await buildEdge(rest, io);
+      case 'decrypt':
+        return await decrypt(rest, io);
+      case 'build-decrypt':
+        return await buildDecrypt(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -168,6 +180,70 @@ async function buildEdge(args: readonly string[], io: CliIo): Promise<number> {
   const out = required(values.out, '--out');
   const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH);
   const report = await buildEdgeBundle(config, out);
+  io.stdout(`wrote ${report.file} (${report.bytes} bytes, ${report.gzipBytes} gzipped)\n`);
+  return 0;
+}
+
+async function decrypt(args: readonly string[], io: CliIo): Promise<number> {
+  const values = options(args, {
+    config: { type: 'string' },
+    'private-key': { type: 'string', multiple: true },
+    'kms-endpoint': { type: 'string' },
+    region: { type: 'string' },
+    'content-type': { type: 'string' },
+    'leave-unknown': { type: 'boolean' },
+    concurrency: { type: 'string' },
+  });
+  const privateKeys = new Map<string, string>();
+  for (const spec of values['private-key'] ?? []) {
+    const equals = spec.indexOf('=');
+    if (equals < 1) throw new UsageError('--private-key takes ID=PEM_FILE');
+    const id = spec.slice(0, equals);
+    try {
+      privateKeys.set(id, readFileSync(spec.slice(equals + 1), 'utf8'));
+    } catch {
+      throw new UsageError(`cannot read the private key file for "${id}"`);
+    }
+  }
+  const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH);
+  const keys: DecryptKey[] = [];
+  for (const key of config.keys) {
+    const privateKeyPem = privateKeys.get(key.id);
+    if (privateKeyPem !== undefined) keys.push({ id: key.id, privateKeyPem });
+    else if (key.kmsKeyId) keys.push({ id: key.id, kmsKeyId: key.kmsKeyId });
+  }
+  for (const [id, privateKeyPem] of privateKeys) {
+    if (!config.keys.some((k) => k.id === id)) keys.push({ id, privateKeyPem });
+  }
+  const endpoint = values['kms-endpoint'];
+  const kmsClient =
+    endpoint || values.region
+      ? new KMSClient({ region: values.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) })
+      : undefined;
+  const input = (await io.stdin()).toString('utf8');
+  try {
+    const decryptor = createDecryptor({
+      keys,
+      ...(kmsClient ? { kmsClient } : {}),
+      ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+      leaveUnknown: values['leave-unknown'] ?? false,
+    });
+    const { text } = await decryptor.decrypt(input, { contentType: values['content-type'] });
+    io.stdout(text);
+    return 0;
+  } catch (error) {
+    const code = error instanceof DecryptError ? error.code : 'DecryptFailed';
+    const message = error instanceof DecryptError ? error.message : 'the input could not be decrypted';
+    io.stderr(`${JSON.stringify({ code, message })}\n`);
+    return 1;
+  } finally {
+    kmsClient?.destroy();
+  }
+}
+
+async function buildDecrypt(args: readonly string[], io: CliIo): Promise<number> {
+  const values = options(args, { out: { type: 'string' } });
+  const report = await buildDecryptBundle(required(values.out, '--out'));
   io.stdout(`wrote ${report.file} (${report.bytes} bytes, ${report.gzipBytes} gzipped)\n`);
   return 0;
 }

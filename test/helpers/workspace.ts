@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,4 +37,41 @@ export function fle(args: readonly string[], input?: string | Buffer, cwd = ROOT
     input: input ?? '',
     timeout: 60_000,
   });
+}
+
+/** What a child process did. */
+export interface ChildResult {
+  readonly status: number | null;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+}
+
+/**
+ * Runs a command without blocking this process, so servers the test runs in-process (the loopback
+ * KMS endpoint) keep answering the child.
+ */
+export function runAsync(
+  command: string,
+  args: readonly string[],
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<ChildResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, [...args], { cwd: options.cwd ?? ROOT, env: options.env ?? process.env });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** `fle` without blocking: see {@link runAsync}. */
+export function fleAsync(args: readonly string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<ChildResult> {
+  return runAsync(process.execPath, [join(ROOT, 'bin', 'fle.mjs'), ...args], { input: input ?? '', ...(env ? { env } : {}) });
 }

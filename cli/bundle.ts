@@ -23,7 +23,20 @@ export interface BundleReport {
  * self-contained, exporting `handler`), with the config and public keys baked in.
  */
 export async function buildEdgeBundle(config: FleConfig, outDir: string): Promise<BundleReport> {
-  const baked: Plugin = {
+  return bundle(join(projectRoot(), 'edge', 'lambda.ts'), outDir, [bakedConfigPlugin(config)]);
+}
+
+/**
+ * Bundles the decrypt Lambda into `outDir/index.js` (CommonJS, minified, exporting `handler`).
+ * The AWS SDK is bundled in, so the function runs the version it was tested with.
+ */
+export async function buildDecryptBundle(outDir: string): Promise<BundleReport> {
+  return bundle(join(projectRoot(), 'decrypt', 'lambda.ts'), outDir, []);
+}
+
+/** Provides `fle:edge-config`: the validated config and public keys, as a JSON module. */
+function bakedConfigPlugin(config: FleConfig): Plugin {
+  return {
     name: 'fle-edge-config',
     setup(b) {
       b.onResolve({ filter: /^fle:edge-config$/ }, () => ({ path: 'edge-config', namespace: 'fle' }));
@@ -33,8 +46,11 @@ export async function buildEdgeBundle(config: FleConfig, outDir: string): Promis
       }));
     },
   };
+}
+
+async function bundle(entry: string, outDir: string, plugins: Plugin[]): Promise<BundleReport> {
   const result = await build({
-    entryPoints: [join(projectRoot(), 'edge', 'lambda.ts')],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -42,7 +58,7 @@ export async function buildEdgeBundle(config: FleConfig, outDir: string): Promis
     minify: true,
     legalComments: 'none',
     write: false,
-    plugins: [baked],
+    plugins,
     logLevel: 'silent',
   });
   const output = result.outputFiles[0];

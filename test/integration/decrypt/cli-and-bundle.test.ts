@@ -1,0 +1,102 @@
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDecryptBundle } from '../../../cli/bundle';
+import { KEY_ARN_01 } from '../../helpers/decrypt';
+import { testKeyPair } from '../../helpers/keys';
+import { startFakeKms, type FakeKms } from '../../helpers/kms-server';
+import { fle, fleAsync, makeWorkspace, ROOT, runAsync, type Workspace } from '../../helpers/workspace';
+
+const sample = readFileSync(join(ROOT, 'examples', 'people.json'), 'utf8');
+let kms: FakeKms;
+let ws: Workspace;
+let stored = '';
+const awsEnv = { AWS_ACCESS_KEY_ID: 'AKIDLOOPBACKTEST', AWS_SECRET_ACCESS_KEY: 'loopback-secret', AWS_REGION: 'us-east-1' };
+
+beforeAll(async () => {
+  kms = await startFakeKms([{ arn: KEY_ARN_01, privateKeyPem: testKeyPair().privateKeyPem }]);
+  ws = makeWorkspace();
+  const config = JSON.parse(readFileSync(ws.configFile, 'utf8'));
+  config.keys[0].kmsKeyId = KEY_ARN_01;
+  writeFileSync(ws.configFile, JSON.stringify(config));
+  const encrypted = fle(['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/api/people', '--content-type', 'application/json'], sample);
+  expect(encrypted.status).toBe(0);
+  stored = encrypted.stdout.toString();
+});
+afterAll(async () => {
+  await kms.close();
+});
+
+describe('fle decrypt', () => {
+  it('gives back the original document with a local private key (fle encrypt | fle decrypt)', () => {
+    const result = fle(['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'], stored);
+    expect(result.status).toBe(0);
+    expect(result.stdout.toString()).toBe(sample);
+  });
+
+  it('gives back the original document through KMS at --kms-endpoint', async () => {
+    kms.reset();
+    const result = await fleAsync(
+      ['decrypt', '--config', ws.configFile, '--kms-endpoint', kms.url, '--content-type', 'application/json'],
+      stored,
+      { ...process.env, ...awsEnv },
+    );
+    expect(result.status, result.stderr.toString()).toBe(0);
+    expect(JSON.parse(result.stdout.toString())).toEqual(JSON.parse(sample));
+    expect(kms.requests.length).toBeGreaterThan(0);
+    expect(kms.requests.every((r) => r.body.KeyId === KEY_ARN_01)).toBe(true);
+  });
+
+  it('exits 1 with one JSON line and no output on failure', () => {
+    const result = fle(['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'], `${stored} trailing`);
+    expect(result.status).toBe(1);
+    expect(result.stdout.length).toBe(0);
+    expect(JSON.parse(result.stderr.toString())).toMatchObject({ code: 'InvalidContainer' });
+  });
+
+  it('leaves markers of keys it does not hold with --leave-unknown', () => {
+    const foreign = '{"a": "#99#QUJD#99#"}';
+    const strict = fle(['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'], foreign);
+    expect(JSON.parse(strict.stderr.toString()).code).toBe('UnknownKey');
+    const lenient = fle(['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json', '--leave-unknown'], foreign);
+    expect(lenient.status).toBe(0);
+    expect(lenient.stdout.toString()).toBe(foreign);
+  });
+});
+
+describe('the decrypt Lambda bundle, alone in an empty folder', () => {
+  it('decrypts through KMS with keys from FLE_KEYS', async () => {
+    const report = await buildDecryptBundle(join(ws.dir, 'decrypt-dist'));
+    const dir = mkdtempSync(join(tmpdir(), 'decrypt-bundle-'));
+    copyFileSync(report.file, join(dir, 'index.js'));
+    expect(readdirSync(dir)).toEqual(['index.js']);
+    kms.reset();
+    const runner = `
+      const { handler } = require('./index.js');
+      const event = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+      const logs = [];
+      console.log = (line) => logs.push(line);
+      handler(event).then(
+        (result) => process.stdout.write(JSON.stringify({ result, logs })),
+        (error) => process.stdout.write(JSON.stringify({ error: { name: error.name, message: error.message }, logs })),
+      );`;
+    const run = async (env: Record<string, string>, body: string) =>
+      JSON.parse(
+        (
+          await runAsync(process.execPath, ['-e', runner], {
+            cwd: dir,
+            input: JSON.stringify({ body, contentType: 'application/json' }),
+            env: { PATH: process.env.PATH ?? '', ...awsEnv, AWS_ENDPOINT_URL_KMS: kms.url, ...env },
+          })
+        ).stdout.toString(),
+      );
+    const ok = await run({ FLE_KEYS: JSON.stringify([{ id: '01', kmsKeyId: KEY_ARN_01 }]) }, stored);
+    expect(JSON.parse(ok.result.body)).toEqual(JSON.parse(sample));
+    expect(kms.requests.length).toBeGreaterThan(0);
+    expect(JSON.parse(ok.logs[0])).toMatchObject({ outcome: 'decrypted', keysUsed: ['01'] });
+
+    const missing = await run({}, stored);
+    expect(missing.error).toEqual({ name: 'InvalidRequest', message: 'InvalidRequest: FLE_KEYS is not set' });
+  });
+});
