@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import { DecryptError } from '../../decrypt/errors';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { createDecryptor, type DecryptorOptions } from '../../decrypt/decryptor';
 import { protectRequest } from '../../edge/transform';
@@ -27,4 +29,15 @@ export function edgeProtect(body: string, contentType: string, json: string[] = 
   const outcome = protectRequest(config, { method: 'POST', uri: '/api/people', contentType, body: Buffer.from(body) });
   if (outcome.action !== 'replace') throw new Error('expected the edge to protect something');
   return outcome.body;
+}
+
+/** The DecryptError a call fails with; fails the test if it succeeds or throws anything else. */
+export async function decryptFailure(promise: Promise<unknown>): Promise<DecryptError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(DecryptError);
+    return error as DecryptError;
+  }
+  throw new Error('expected a DecryptError');
 }

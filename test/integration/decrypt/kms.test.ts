@@ -1,8 +1,7 @@
 import { constants, publicEncrypt } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDecryptor } from '../../../decrypt/decryptor';
-import { DecryptError } from '../../../decrypt/errors';
-import { KEY_ARN_01, edgeProtect, kmsDecryptor, loopbackKmsClient } from '../../helpers/decrypt';
+import { KEY_ARN_01, decryptFailure, edgeProtect, kmsDecryptor, loopbackKmsClient } from '../../helpers/decrypt';
 import { testKeyPair } from '../../helpers/keys';
 import { startFakeKms, type FakeKms } from '../../helpers/kms-server';
 
@@ -25,16 +24,6 @@ const people = [
   { id: 1, ssn: '123-45-6789', notes: 'quote " backslash \\ newline \n nul \u0000 emoji 😀 lone #01#' },
   { id: 2, ssn: '987-65-4321', notes: '</script>\u2028\u2029' },
 ];
-
-async function failureOf(promise: Promise<unknown>): Promise<DecryptError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DecryptError);
-    return error as DecryptError;
-  }
-  throw new Error('expected a DecryptError');
-}
 
 describe('KMS backend through the real SDK client against the loopback endpoint', () => {
   useFakeKms();
@@ -63,7 +52,7 @@ describe('KMS backend through the real SDK client against the loopback endpoint'
   it('fails with Throttled when throttling persists past the retries', async () => {
     kms.fault = () => ({ kind: 'error', status: 400, type: 'ThrottlingException', message: 'Rate exceeded' });
     const stored = edgeProtect(JSON.stringify([{ ssn: 'x' }]), 'application/json');
-    const error = await failureOf(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
+    const error = await decryptFailure(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
     expect(error.code).toBe('Throttled');
     expect(error.name).toBe('Throttled');
     expect(kms.requests).toHaveLength(3);
@@ -75,7 +64,7 @@ describe('KMS backend through the real SDK client against the loopback endpoint'
     expect(JSON.parse((await kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' })).text)).toEqual([{ ssn: 'x' }]);
     kms.reset();
     kms.fault = () => ({ kind: 'error', status: 503, type: 'KMSInternalException' });
-    const error = await failureOf(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
+    const error = await decryptFailure(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
     expect(error.code).toBe('KmsUnavailable');
     expect(error.message).toContain('HTTP 503');
   });
@@ -84,7 +73,7 @@ describe('KMS backend through the real SDK client against the loopback endpoint'
     kms.fault = () => ({ kind: 'delay', ms: 2_000 });
     const stored = edgeProtect(JSON.stringify([{ ssn: 'x' }]), 'application/json');
     const started = Date.now();
-    const error = await failureOf(kmsDecryptor(kms.url, { kmsTimeoutMs: 200 }).decrypt(stored, { contentType: 'application/json' }));
+    const error = await decryptFailure(kmsDecryptor(kms.url, { kmsTimeoutMs: 200 }).decrypt(stored, { contentType: 'application/json' }));
     expect(error.code).toBe('KmsTimeout');
     expect(Date.now() - started).toBeLessThan(1_900);
   });
@@ -92,7 +81,7 @@ describe('KMS backend through the real SDK client against the loopback endpoint'
   it('fails with AccessDenied when KMS denies', async () => {
     kms.fault = () => ({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: kms:Decrypt' });
     const stored = edgeProtect(JSON.stringify([{ ssn: 'x' }]), 'application/json');
-    const error = await failureOf(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
+    const error = await decryptFailure(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
     expect(error.code).toBe('AccessDenied');
     expect(kms.requests).toHaveLength(1);
   });
@@ -101,13 +90,13 @@ describe('KMS backend through the real SDK client against the loopback endpoint'
     const other = testKeyPair(2048, 1).publicKeyPem;
     const ciphertext = publicEncrypt({ key: other, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from('x'));
     const stored = JSON.stringify({ ssn: `#01#${ciphertext.toString('base64')}#10#` });
-    const error = await failureOf(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
+    const error = await decryptFailure(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
     expect(error.code).toBe('InvalidCiphertext');
   });
 
   it('never sends a marker of a key outside the keyring to KMS', async () => {
     const stored = edgeProtect(JSON.stringify([{ ssn: 'x' }]), 'application/json').replace(/#01#/g, '#02#').replace(/#10#/g, '#20#');
-    const error = await failureOf(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
+    const error = await decryptFailure(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
     expect(error.code).toBe('UnknownKey');
     expect(kms.requests).toHaveLength(0);
   });
@@ -115,7 +104,7 @@ describe('KMS backend through the real SDK client against the loopback endpoint'
   it('is all or nothing: one failing marker fails the whole call', async () => {
     kms.fault = (_request, index) => (index === 1 ? { kind: 'error', status: 400, type: 'AccessDeniedException' } : undefined);
     const stored = edgeProtect(JSON.stringify(people), 'application/json');
-    const error = await failureOf(kmsDecryptor(kms.url, { concurrency: 1 }).decrypt(stored, { contentType: 'application/json' }));
+    const error = await decryptFailure(kmsDecryptor(kms.url, { concurrency: 1 }).decrypt(stored, { contentType: 'application/json' }));
     expect(error.code).toBe('AccessDenied');
     // With concurrency 1 nothing starts after the failure.
     expect(kms.requests).toHaveLength(2);
@@ -125,7 +114,7 @@ describe('KMS backend through the real SDK client against the loopback endpoint'
     kms.fault = () => ({ kind: 'error', status: 400, type: 'InvalidCiphertextException' });
     const stored = edgeProtect(JSON.stringify(people), 'application/json');
     const payload = /#01#([^#]+)#10#/.exec(stored)![1]!;
-    const error = await failureOf(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
+    const error = await decryptFailure(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
     const everything = `${error.message} ${String(error.cause)} ${JSON.stringify(error.cause)} ${(error.cause as Error)?.message}`;
     expect(everything).not.toContain(payload.slice(0, 24));
     expect(everything).not.toContain('123-45-6789');

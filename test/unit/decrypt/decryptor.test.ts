@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createDecryptor } from '../../../decrypt/decryptor';
-import { DecryptError } from '../../../decrypt/errors';
 import { mapBounded } from '../../../decrypt/pool';
 import { jsonStringContent, planSubstitution } from '../../../decrypt/substitute';
 import { decodeFormComponent } from '../../../edge/form-transform';
-import { edgeProtect } from '../../helpers/decrypt';
+import { decryptFailure, edgeProtect } from '../../helpers/decrypt';
 import { testKeyPair } from '../../helpers/keys';
 
 const HOSTILE = [
@@ -20,16 +19,6 @@ const HOSTILE = [
 ];
 
 const local = () => createDecryptor({ keys: [{ id: '01', privateKeyPem: testKeyPair().privateKeyPem }] });
-
-async function failureOf(promise: Promise<unknown>): Promise<DecryptError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DecryptError);
-    return error as DecryptError;
-  }
-  throw new Error('expected a DecryptError');
-}
 
 describe('round trips edge → decrypt with a local private key', () => {
   it('JSON: decrypt(encrypt(doc)) deep-equals doc for hostile plaintexts, without injecting members', async () => {
@@ -62,12 +51,12 @@ describe('round trips edge → decrypt with a local private key', () => {
 describe('container safety', () => {
   it('refuses a marker outside a JSON string', async () => {
     const marker = JSON.parse(edgeProtect('[{"ssn":"1"}]', 'application/json'))[0].ssn as string;
-    const error = await failureOf(local().decrypt(`{"a": 1} ${marker}`, { contentType: 'application/json' }).then(() => undefined));
+    const error = await decryptFailure(local().decrypt(`{"a": 1} ${marker}`, { contentType: 'application/json' }).then(() => undefined));
     expect(error.code).toBe('InvalidContainer');
   });
 
   it('refuses a JSON content type whose text is not JSON', async () => {
-    expect((await failureOf(local().decrypt('{"a":', { contentType: 'application/json' }))).code).toBe('InvalidContainer');
+    expect((await decryptFailure(local().decrypt('{"a":', { contentType: 'application/json' }))).code).toBe('InvalidContainer');
   });
 
   it('finds markers in member names and inside longer strings', async () => {
@@ -96,7 +85,7 @@ describe('keyring', () => {
   const stored = () => edgeProtect('[{"ssn":"1"}]', 'application/json').replace('#01#', '#02#').replace('#10#', '#20#');
 
   it('fails with UnknownKey for a marker of a key it does not hold', async () => {
-    expect((await failureOf(local().decrypt(stored(), { contentType: 'application/json' }))).code).toBe('UnknownKey');
+    expect((await decryptFailure(local().decrypt(stored(), { contentType: 'application/json' }))).code).toBe('UnknownKey');
   });
 
   it('leaves markers of unknown keys untouched when asked, and decrypts the rest', async () => {
@@ -109,13 +98,13 @@ describe('keyring', () => {
   });
 
   it('fails with InvalidCiphertext for a payload kind it cannot read, before decrypting anything', async () => {
-    const error = await failureOf(local().decrypt('{"a": "#01#v9.AAAA#10#"}', { contentType: 'application/json' }));
+    const error = await decryptFailure(local().decrypt('{"a": "#01#v9.AAAA#10#"}', { contentType: 'application/json' }));
     expect(error.code).toBe('InvalidCiphertext');
   });
 
   it('fails with InvalidCiphertext for a damaged ciphertext', async () => {
     const damaged = edgeProtect('[{"ssn":"1"}]', 'application/json').replace(/#01#(.)/, (_m, c: string) => `#01#${c === 'A' ? 'B' : 'A'}`);
-    expect((await failureOf(local().decrypt(damaged, { contentType: 'application/json' }))).code).toBe('InvalidCiphertext');
+    expect((await decryptFailure(local().decrypt(damaged, { contentType: 'application/json' }))).code).toBe('InvalidCiphertext');
   });
 
   it('refuses a key with neither a KMS key nor a private key', () => {
@@ -123,7 +112,7 @@ describe('keyring', () => {
   });
 
   it('gives errors whose name and message carry the code', async () => {
-    const error = await failureOf(local().decrypt(stored(), { contentType: 'application/json' }));
+    const error = await decryptFailure(local().decrypt(stored(), { contentType: 'application/json' }));
     expect(error.name).toBe('UnknownKey');
     expect(error.message.startsWith('UnknownKey: ')).toBe(true);
   });
