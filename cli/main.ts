@@ -1,16 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { ConfigError, type FleConfig } from '../core/config';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../core/config-file';
 import { isKeyId } from '../core/marker';
-import { toRejection } from '../edge/rejection';
-import { compileEdgeConfig, protectRequest } from '../edge/transform';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { readFileSync } from 'node:fs';
 import { createDecryptor, type DecryptKey } from '../decrypt/decryptor';
 import { DecryptError } from '../decrypt/errors';
+import { toRejection } from '../edge/rejection';
+import { compileEdgeConfig, protectRequest } from '../edge/transform';
 import { buildDecryptBundle, buildEdgeBundle } from './bundle';
 
 /** Where a command writes; injectable so tests can run commands in-process. */
