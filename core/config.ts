@@ -21,6 +21,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = { maxDepth: 64, maxValues: 100_0
 /** Smallest RSA modulus accepted (KMS offers 2048, 3072 and 4096). */
 export const MIN_RSA_BITS = 2048;
 
+/** The KMS key specs for RSA encryption keys. */
+export const RSA_KEY_SPECS = ['RSA_2048', 'RSA_3072', 'RSA_4096'] as const;
+export type RsaKeySpec = (typeof RSA_KEY_SPECS)[number];
+
 /** Body limits applied to every protected request. */
 export interface Limits {
   /** Deepest nesting of JSON arrays and objects accepted (the root container is depth 1). */
@@ -37,6 +41,8 @@ export interface ResolvedKey {
   /** Where the PEM came from, as written in the config. */
   readonly publicKeyFile: string;
   readonly kmsKeyId?: string;
+  /** The KMS key spec matching the public key; undefined for a size KMS does not offer (external keys only). */
+  readonly keySpec?: RsaKeySpec;
   readonly modulusBits: number;
   /** Largest plaintext (UTF-8 bytes) one RSA-OAEP-SHA-256 block holds: k - 2*32 - 2. */
   readonly maxPlaintextBytes: number;
@@ -53,12 +59,24 @@ export interface Route {
   readonly mode: RouteMode;
 }
 
+/** Who may decrypt which keys: the infrastructure makes one decrypt function per audience. */
+export interface Audience {
+  /** Letters, digits and `-`, used in resource names. */
+  readonly name: string;
+  /** The key ids this audience may decrypt; markers of other keys stay ciphertext for it. */
+  readonly keys: readonly string[];
+  /** IAM principal ARNs (roles, users or account roots) allowed to invoke its decrypt function. */
+  readonly invokers: readonly string[];
+}
+
 /** A config that passed every check. */
 export interface FleConfig {
   readonly keys: readonly ResolvedKey[];
   readonly encryptWith: string;
   readonly routes: readonly Route[];
   readonly limits: Limits;
+  /** Empty when the config names none: then one decrypt function holds every key. */
+  readonly audiences: readonly Audience[];
 }
 
 /** The part of a config the edge function needs, baked into its bundle. */
@@ -89,8 +107,10 @@ export class ConfigError extends Error {
 export type ReadKeyFile = (path: string) => string;
 
 const KMS_KEY_ID = /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_+=,.@:-]+|alias\/[A-Za-z0-9/_-]+|(mrk-)?[A-Za-z0-9-]{1,64})$/;
-const TOP_LEVEL = new Set(['$schema', 'keys', 'encryptWith', 'routes', 'limits']);
-const KEY_FIELDS = new Set(['id', 'publicKey', 'kmsKeyId']);
+const TOP_LEVEL = new Set(['$schema', 'keys', 'encryptWith', 'routes', 'limits', 'audiences']);
+const KEY_FIELDS = new Set(['id', 'publicKey', 'kmsKeyId', 'keySpec']);
+const AUDIENCE_FIELDS = new Set(['name', 'keys', 'invokers']);
+const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
 const ROUTE_FIELDS = new Set(['name', 'methods', 'path', 'json', 'form', 'mode']);
 const LIMIT_FIELDS = new Set(['maxDepth', 'maxValues']);
 
@@ -128,9 +148,10 @@ export function validateConfig(raw: unknown, readKeyFile: ReadKeyFile): FleConfi
 
   const routes = validateRoutes(raw.routes, problem);
   const limits = validateLimits(raw.limits, problem);
+  const audiences = validateAudiences(raw.audiences, keyIds, problem);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { keys, encryptWith: encryptWith as string, routes, limits };
+  return { keys, encryptWith: encryptWith as string, routes, limits, audiences };
 }
 
 type Report = (where: string, message: string) => void;
@@ -148,7 +169,7 @@ function validateKeys(raw: Json | undefined, readKeyFile: ReadKeyFile, problem: 
       problem(where, 'must be an object');
       return;
     }
-    const { id, publicKey, kmsKeyId } = entry;
+    const { id, publicKey, kmsKeyId, keySpec } = entry;
     if (typeof id === 'string') where += ` (${id})`;
     for (const field of Object.keys(entry)) if (!KEY_FIELDS.has(field)) problem(where, `unknown property "${field}"`);
     let idOk = false;
@@ -165,6 +186,9 @@ function validateKeys(raw: Json | undefined, readKeyFile: ReadKeyFile, problem: 
     if (kmsKeyId !== undefined && (typeof kmsKeyId !== 'string' || !KMS_KEY_ID.test(kmsKeyId))) {
       problem(where, 'kmsKeyId must be a KMS key ARN, key id, alias name or alias ARN');
     }
+    if (keySpec !== undefined && !(RSA_KEY_SPECS as readonly Json[]).includes(keySpec)) {
+      problem(where, `keySpec must be one of ${RSA_KEY_SPECS.join(', ')}`);
+    }
     if (typeof publicKey !== 'string' || publicKey === '') {
       problem(where, 'publicKey must name a PEM file');
       return;
@@ -172,11 +196,16 @@ function validateKeys(raw: Json | undefined, readKeyFile: ReadKeyFile, problem: 
     const pem = readPublicKey(publicKey, readKeyFile, where, problem);
     if (pem === undefined || !idOk) return;
     const modulusBits = pem.key.asymmetricKeyDetails?.modulusLength ?? 0;
+    const actualSpec = `RSA_${modulusBits}` as RsaKeySpec;
+    if (typeof keySpec === 'string' && keySpec !== actualSpec) {
+      problem(where, `keySpec is ${keySpec} but "${publicKey}" is a ${modulusBits}-bit key: the PEM does not belong to this key`);
+    }
     keys.push({
       id: id as string,
       publicKeyPem: pem.text,
       publicKeyFile: publicKey,
       ...(typeof kmsKeyId === 'string' ? { kmsKeyId } : {}),
+      ...((RSA_KEY_SPECS as readonly string[]).includes(actualSpec) ? { keySpec: actualSpec } : {}),
       modulusBits,
       maxPlaintextBytes: maxOaepSha256Plaintext(modulusBits),
     });
@@ -291,6 +320,34 @@ function validateRoutes(raw: Json | undefined, problem: Report): Route[] {
     });
   });
   return routes;
+}
+
+function validateAudiences(raw: Json | undefined, keyIds: ReadonlySet<string>, problem: Report): Audience[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    problem('audiences', 'must be a list of {name, keys, invokers}');
+    return [];
+  }
+  const names = new Set<string>();
+  return raw.flatMap((entry, index): Audience[] => {
+    let where = `audiences[${index}]`;
+    if (!isObject(entry)) {
+      problem(where, 'must be an object');
+      return [];
+    }
+    const { name, keys, invokers = [] } = entry;
+    if (typeof name === 'string') where += ` (${name})`;
+    for (const field of Object.keys(entry)) if (!AUDIENCE_FIELDS.has(field)) problem(where, `unknown property "${field}"`);
+    if (typeof name !== 'string' || !/^[A-Za-z0-9-]{1,32}$/.test(name)) problem(where, 'name must be 1 to 32 letters, digits or "-"');
+    else if (names.has(name)) problem(where, `duplicate audience name "${name}"`);
+    else names.add(name);
+    if (!isStringArray(keys) || keys.length === 0) problem(where, 'keys must be a non-empty list of key ids');
+    else for (const key of keys) if (!keyIds.has(key)) problem(`${where}.keys`, `"${key}" is not a configured key id`);
+    if (!isStringArray(invokers) || invokers.some((arn) => !PRINCIPAL_ARN.test(arn))) {
+      problem(where, 'invokers must be a list of IAM principal ARNs (arn:aws:iam::<account>:role/…, user/… or root)');
+    }
+    return [{ name: String(name), keys: isStringArray(keys) ? keys : [], invokers: isStringArray(invokers) ? invokers : [] }];
+  });
 }
 
 function validateLimits(raw: Json | undefined, problem: Report): Limits {

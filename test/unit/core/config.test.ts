@@ -53,7 +53,8 @@ function withChange(change: (config: RawConfig) => void): RawConfig {
 describe('validateConfig', () => {
   it('accepts a valid config and resolves its keys', () => {
     const config = validateConfig(validConfig(), readKeyFile);
-    expect(config.keys[0]).toMatchObject({ id: '01', modulusBits: 2048, maxPlaintextBytes: 190 });
+    expect(config.keys[0]).toMatchObject({ id: '01', keySpec: 'RSA_2048', modulusBits: 2048, maxPlaintextBytes: 190 });
+    expect(config.audiences).toEqual([]);
     expect(config.routes[0]).toMatchObject({ name: 'people', mode: 'rsa', json: ['$[*].ssn'], form: ['card_number'] });
     expect(config.limits).toEqual(DEFAULT_LIMITS);
   });
@@ -91,6 +92,12 @@ describe('validateConfig', () => {
     ['an unknown mode', (c) => (c.routes[0]!.mode = 'aes'), 'routes[0] (people)', 'mode must be one of rsa'],
     ['an unknown route property (a typo)', (c) => (c.routes[0]!.froms = ['x']), 'routes[0] (people)', 'unknown property "froms"'],
     ['an unknown top-level property', (c) => (c.encryptwith = '01'), 'config', 'unknown property "encryptwith"'],
+    ['a keySpec KMS does not offer', (c) => (c.keys[0]!.keySpec = 'RSA_1024'), 'keys[0] (01)', 'keySpec must be one of'],
+    ['a keySpec the PEM does not match', (c) => (c.keys[0]!.keySpec = 'RSA_4096'), 'keys[0] (01)', 'does not belong to this key'],
+    ['an audience with an unknown key', (c) => (c.audiences = [{ name: 'billing', keys: ['02'] }]), 'audiences[0] (billing).keys', '"02" is not a configured key id'],
+    ['an audience with a bad name', (c) => (c.audiences = [{ name: 'bill ing', keys: ['01'] }]), 'audiences[0] (bill ing)', 'name must be'],
+    ['an audience with a bad invoker', (c) => (c.audiences = [{ name: 'billing', keys: ['01'], invokers: ['billing-app'] }]), 'audiences[0] (billing)', 'IAM principal ARNs'],
+    ['duplicate audiences', (c) => (c.audiences = [{ name: 'a', keys: ['01'] }, { name: 'a', keys: ['01'] }]), 'audiences[1] (a)', 'duplicate audience name'],
     ['a bad limit', (c) => (c.limits = { maxDepth: 0 }), 'limits.maxDepth', 'whole number'],
     ['no keys', (c) => (c.keys = []), 'keys', 'non-empty list'],
     ['no routes', (c) => (c.routes = []), 'routes', 'non-empty list'],
@@ -118,6 +125,12 @@ describe('validateConfig', () => {
       ]),
     );
     expect(problems.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('reads audiences from the config', () => {
+    const invoker = 'arn:aws:iam::111122223333:role/billing-app';
+    const config = validateConfig(withChange((c) => (c.audiences = [{ name: 'billing', keys: ['01'], invokers: [invoker] }])), readKeyFile);
+    expect(config.audiences).toEqual([{ name: 'billing', keys: ['01'], invokers: [invoker] }]);
   });
 
   it('reads limits from the config', () => {
