@@ -13,6 +13,8 @@ function projectRoot(): string {
 
 /** What a bundle build produced. */
 export interface BundleReport {
+  /** The folder holding `index.js`: what a Lambda asset points at. */
+  readonly directory: string;
   readonly file: string;
   readonly bytes: number;
   readonly gzipBytes: number;
@@ -70,5 +72,5 @@ async function bundle(entry: string, outDir: string, plugins: Plugin[]): Promise
   // The repository is an ES module package; mark the bundle's folder as CommonJS so Node (and
   // Lambda, which loads index.js by the nearest package.json) reads it as such.
   writeFileSync(join(dir, 'package.json'), '{"type":"commonjs"}\n');
-  return { file, bytes: output.contents.byteLength, gzipBytes: gzipSync(output.contents).byteLength };
+  return { directory: dir, file, bytes: output.contents.byteLength, gzipBytes: gzipSync(output.contents).byteLength };
 }

@@ -1,6 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { ConfigError, type FleConfig } from '../core/config';
@@ -11,6 +10,7 @@ import { DecryptError } from '../decrypt/errors';
 import { toRejection } from '../edge/rejection';
 import { compileEdgeConfig, protectRequest } from '../edge/transform';
 import { buildDecryptBundle, buildEdgeBundle } from './bundle';
+import { KEY_BITS, keyPairFiles, writeKeyPair } from './keygen';
 
 /** Where a command writes; injectable so tests can run commands in-process. */
 export interface CliIo {
@@ -126,21 +126,12 @@ function keygen(args: readonly string[], io: CliIo): number {
   const id = values.id ?? '01';
   if (!isKeyId(id)) throw new UsageError('--id must be 1 to 8 letters or digits');
   const bits = Number(values.bits ?? '2048');
-  if (![2048, 3072, 4096].includes(bits)) throw new UsageError('--bits must be 2048, 3072 or 4096 (the KMS RSA key specs)');
-  const publicFile = join(dir, `${id}.pem`);
-  const privateFile = join(dir, `${id}.key.pem`);
+  if (!KEY_BITS.includes(bits)) throw new UsageError('--bits must be 2048, 3072 or 4096 (the KMS RSA key specs)');
+  const { publicFile, privateFile } = keyPairFiles(dir, id);
   if (!values.force && (existsSync(publicFile) || existsSync(privateFile))) {
     throw new UsageError(`${publicFile} or ${privateFile} exists; pass --force to replace the key pair`);
   }
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: bits,
-    publicExponent: 0x10001,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(publicFile, publicKey, { mode: 0o644 });
-  writeFileSync(privateFile, privateKey, { mode: 0o600 });
+  writeKeyPair(dir, id, bits);
   io.stdout(`wrote ${publicFile} (public, SPKI) and ${privateFile} (private, PKCS#8, mode 0600)\n`);
   return 0;
 }

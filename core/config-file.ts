@@ -5,11 +5,17 @@ import { ConfigError, validateConfig, type FleConfig } from './config';
 /** Where the CLI looks for the config when `--config` is not given (relative to the working folder). */
 export const DEFAULT_CONFIG_PATH = 'config/fields.json';
 
+/** Reads a key file: its absolute path, and the path as the config writes it. */
+export type KeyFileReader = (absolutePath: string, asWritten: string) => string;
+
 /**
  * Reads and validates a config file; key files are resolved relative to the config's folder.
  * Throws {@link ConfigError} (every problem) when the file is unreadable, not JSON, or invalid.
  */
-export function loadConfigFile(path: string = DEFAULT_CONFIG_PATH): FleConfig {
+export function loadConfigFile(
+  path: string = DEFAULT_CONFIG_PATH,
+  readKeyFile: KeyFileReader = (absolutePath) => readFileSync(absolutePath, 'utf8'),
+): FleConfig {
   const file = resolve(path);
   let text: string;
   try {
@@ -25,5 +31,5 @@ export function loadConfigFile(path: string = DEFAULT_CONFIG_PATH): FleConfig {
     throw new ConfigError([{ where: path, message: `not valid JSON${detail}` }]);
   }
   const dir = dirname(file);
-  return validateConfig(raw, (keyFile) => readFileSync(resolve(dir, keyFile), 'utf8'));
+  return validateConfig(raw, (keyFile) => readKeyFile(resolve(dir, keyFile), keyFile));
 }

@@ -1,0 +1,135 @@
+import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { Route } from '../core/config';
+
+export interface EdgeStackProps extends StackProps {
+  readonly prefix: string;
+  /** Folder holding the edge bundle (`index.js`) built for the config. */
+  readonly edgeAssetDir: string;
+  readonly routes: readonly Route[];
+  readonly originDomain: string;
+  readonly domainNames: readonly string[];
+  readonly certificateArn: string | undefined;
+  readonly webAclArn: string | undefined;
+  readonly accessLogging: boolean;
+  /** Key ids whose public key is a generated development key: labelled, never for production. */
+  readonly devKeyIds: readonly string[];
+}
+
+/** The Lambda@Edge runtime: Node 22 (the AWS SDK needs Node 22 from 2027). */
+export const EDGE_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+/**
+ * us-east-1: the edge function (from the pre-built esbuild bundle: no environment, x86_64, Node 22)
+ * and a CloudFront distribution in front of the origin. Each route's path gets a behaviour with
+ * every method allowed, caching disabled, all viewer headers, cookies and query strings but Host
+ * forwarded, HTTPS only (redirect), and the function's numbered version as an origin-request
+ * trigger with the body included.
+ */
+export class EdgeStack extends Stack {
+  readonly edgeFunction: lambda.Function;
+  readonly edgeFunctionName: string;
+  readonly distribution: cloudfront.Distribution;
+
+  constructor(scope: Construct, id: string, props: EdgeStackProps) {
+    super(scope, id, props);
+    if (props.devKeyIds.length > 0) {
+      Annotations.of(this).addWarningV2(
+        'edge-fle:dev-keys',
+        `built with generated DEV key(s) ${props.devKeyIds.join(', ')}: synth only, never deploy this (npm run deploy fetches the KMS public keys)`,
+      );
+    }
+
+    const role = new iam.Role(this, 'EdgeFunctionRole', {
+      assumedBy: new iam.CompositePrincipal(new iam.ServicePrincipal('lambda.amazonaws.com'), new iam.ServicePrincipal('edgelambda.amazonaws.com')),
+      description: 'edge-fle Lambda@Edge: writes its logs, nothing else',
+    });
+    // A fixed name lets the role's log policy name the function without depending on it.
+    this.edgeFunctionName = `${props.prefix}-edge-protect`;
+    this.edgeFunction = new lambda.Function(this, 'EdgeFunction', {
+      functionName: this.edgeFunctionName,
+      description: `edge-fle origin-request field encryption${props.devKeyIds.length > 0 ? ' (DEV KEYS: not for production)' : ''}`,
+      runtime: EDGE_RUNTIME,
+      architecture: lambda.Architecture.X86_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(props.edgeAssetDir),
+      role,
+      // Origin-request triggers may run up to 30 s; encrypting a full 1 MB body takes well under 1 s.
+      timeout: Duration.seconds(5),
+      // RSA runs on the CPU, which Lambda scales with memory.
+      memorySize: 512,
+    });
+    // Lambda@Edge writes to /aws/lambda/us-east-1.<name> in whichever Region serves the request.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [
+          this.formatArn({
+            service: 'logs',
+            region: '*',
+            resource: 'log-group',
+            resourceName: `/aws/lambda/us-east-1.${this.edgeFunctionName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+
+    const origin = new origins.HttpOrigin(props.originDomain, {
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+    });
+    const passThrough: cloudfront.BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+    };
+    const protectedBehavior: cloudfront.BehaviorOptions = {
+      ...passThrough,
+      edgeLambdas: [
+        { functionVersion: this.edgeFunction.currentVersion, eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST, includeBody: true },
+      ],
+    };
+    const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
+    for (const route of props.routes) additionalBehaviors[route.path] = protectedBehavior;
+
+    const logBucket = props.accessLogging
+      ? new s3.Bucket(this, 'AccessLogs', {
+          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+          encryption: s3.BucketEncryption.S3_MANAGED,
+          enforceSSL: true,
+          // CloudFront standard logging writes with ACLs.
+          objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
+          lifecycleRules: [{ expiration: Duration.days(365) }],
+          removalPolicy: RemovalPolicy.RETAIN,
+        })
+      : undefined;
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: `${props.prefix}: field-level encryption at the edge`,
+      defaultBehavior: passThrough,
+      additionalBehaviors,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      // The TLS policy applies to a custom certificate; CloudFront's default one is fixed at TLSv1.
+      ...(props.certificateArn
+        ? {
+            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn),
+            domainNames: [...props.domainNames],
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
+      ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
+      ...(logBucket ? { enableLogging: true, logBucket, logFilePrefix: 'cloudfront/' } : {}),
+    });
+    new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName });
+    new CfnOutput(this, 'EdgeFunctionVersionArn', { value: this.edgeFunction.currentVersion.functionArn });
+  }
+}

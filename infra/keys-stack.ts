@@ -1,0 +1,113 @@
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { Audience, ResolvedKey } from '../core/config';
+
+/** Actions that manage a key without using it: no Decrypt, no Encrypt, no ReEncrypt. */
+const ADMIN_ACTIONS = [
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+];
+
+export interface KeysStackProps extends StackProps {
+  readonly prefix: string;
+  readonly keys: readonly ResolvedKey[];
+  /** Who may decrypt which keys; each gets an execution role here, named in the key policies. */
+  readonly audiences: readonly Audience[];
+  /** Principals that administer the keys (default: the account root, i.e. IAM in this account). */
+  readonly adminPrincipals?: readonly iam.IPrincipal[];
+}
+
+/** The name every decrypt function of an audience has (its log group is derived from it). */
+export function decryptFunctionName(prefix: string, audience: string): string {
+  return `${prefix}-decrypt-${audience}`;
+}
+
+/**
+ * The data region's keys: one RSA ENCRYPT_DECRYPT KMS key per configured key id, with an alias,
+ * retained when the stack goes. Key policies separate administration (manage, not use) from use
+ * (kms:Decrypt for the decrypt roles of the audiences holding that key, nobody else), and deny
+ * any Decrypt that is not RSAES_OAEP_SHA_256. The decrypt roles live here so the key policies can
+ * name them exactly.
+ */
+export class KeysStack extends Stack {
+  /** Key id → KMS key. */
+  readonly keys = new Map<string, kms.Key>();
+  /** Audience name → its decrypt function's execution role. */
+  readonly decryptRoles = new Map<string, iam.Role>();
+
+  constructor(scope: Construct, id: string, props: KeysStackProps) {
+    super(scope, id, props);
+    for (const audience of props.audiences) {
+      const functionName = decryptFunctionName(props.prefix, audience.name);
+      const role = new iam.Role(this, `DecryptRole-${audience.name}`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `edge-fle decrypt function for audience ${audience.name}: kms:Decrypt on keys ${audience.keys.join(', ')} only`,
+      });
+      // Logs go to the function's own log group (created with a retention by the decrypt stack).
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/lambda/${functionName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        }),
+      );
+      this.decryptRoles.set(audience.name, role);
+    }
+
+    const admins = props.adminPrincipals ?? [new iam.AccountRootPrincipal()];
+    for (const key of props.keys) {
+      const users = props.audiences.filter((a) => a.keys.includes(key.id)).map((a) => this.decryptRoles.get(a.name) as iam.Role);
+      const statements = [
+        new iam.PolicyStatement({ sid: 'Administration', principals: [...admins], actions: ADMIN_ACTIONS, resources: ['*'] }),
+        // The public key is not secret; the deploy reads it to build the edge bundle.
+        new iam.PolicyStatement({ sid: 'ReadPublicKey', principals: [new iam.AccountRootPrincipal()], actions: ['kms:GetPublicKey', 'kms:DescribeKey'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'DenyDecryptWithOtherAlgorithms',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: { StringNotEquals: { 'kms:EncryptionAlgorithm': 'RSAES_OAEP_SHA_256' } },
+        }),
+      ];
+      if (users.length > 0) {
+        statements.push(
+          new iam.PolicyStatement({ sid: 'DecryptByAudiences', principals: users.map((r) => new iam.ArnPrincipal(r.roleArn)), actions: ['kms:Decrypt'], resources: ['*'] }),
+        );
+      }
+      const kmsKey = new kms.Key(this, `Key${key.id}`, {
+        description: `edge-fle key ${key.id} (${key.keySpec ?? 'RSA'}): field-level encryption at the edge`,
+        keySpec: kms.KeySpec[key.keySpec ?? 'RSA_2048'],
+        keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT,
+        alias: `alias/${props.prefix.toLowerCase()}/${key.id}`,
+        policy: new iam.PolicyDocument({ statements }),
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      this.keys.set(key.id, kmsKey);
+      new CfnOutput(this, `KeyArn${key.id}`, { value: kmsKey.keyArn, description: `KMS key ARN for key id ${key.id}` });
+    }
+
+    for (const audience of props.audiences) {
+      const role = this.decryptRoles.get(audience.name) as iam.Role;
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: audience.keys.map((id) => (this.keys.get(id) as kms.Key).keyArn),
+        }),
+      );
+    }
+  }
+}

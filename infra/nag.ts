@@ -1,0 +1,76 @@
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { DeployParams } from './params';
+import type { EdgeFleStacks } from './stacks';
+
+/** One accepted cdk-nag finding and why. */
+interface Acknowledgement {
+  readonly scope: IConstruct;
+  readonly id: string;
+  readonly reason: string;
+}
+
+function rule(id: string): string {
+  return `AwsSolutions::AwsSolutions-${id}`;
+}
+
+/**
+ * The cdk-nag AwsSolutions findings this design accepts, each with the reason a reviewer needs.
+ * Everything else cdk-nag reports fails synthesis (and `test/infra`).
+ */
+export function acknowledgements({ keys, edge, decrypt }: EdgeFleStacks, params: DeployParams): Acknowledgement[] {
+  const list: Acknowledgement[] = [];
+  for (const [audience, role] of keys.decryptRoles) {
+    list.push({
+      scope: role,
+      id: `${rule('IAM5')}[Resource::arn:<AWS::Partition>:logs:${params.dataRegion}:<AWS::AccountId>:log-group:/aws/lambda/${params.prefix}-decrypt-${audience}:*]`,
+      reason: 'The only wildcard is the log-stream suffix of the function\'s own log group, the form CloudWatch Logs ARNs take for CreateLogStream and PutLogEvents.',
+    });
+  }
+  list.push({
+    scope: edge.edgeFunction.role as IConstruct,
+    id: `${rule('IAM5')}[Resource::arn:<AWS::Partition>:logs:*:<AWS::AccountId>:log-group:/aws/lambda/us-east-1.${edge.edgeFunctionName}:*]`,
+    reason: 'Lambda@Edge writes to /aws/lambda/us-east-1.<function> in whichever Region serves the request, so the Region must be a wildcard; the log group name is exact.',
+  });
+  for (const fn of [edge.edgeFunction, ...decrypt.functions.values()]) {
+    list.push({
+      scope: fn,
+      id: rule('L1'),
+      reason: 'Pinned to nodejs22.x on purpose: the bundles are built and tested for it (and the AWS SDK needs Node 22 from 2027); a runtime bump is a deliberate change with its own tests.',
+    });
+  }
+  const distribution = edge.distribution;
+  list.push({
+    scope: distribution,
+    id: rule('CFR1'),
+    reason: 'An API for clients everywhere; geo restriction is a business decision left to the operator, not a default.',
+  });
+  if (!params.webAclArn) {
+    list.push({
+      scope: distribution,
+      id: rule('CFR2'),
+      reason: 'WAF is a deployment parameter (edge-fle:webAclArn): the web ACL is owned by the security team and shared across distributions.',
+    });
+  }
+  if (!params.certificateArn) {
+    list.push({
+      scope: distribution,
+      id: rule('CFR4'),
+      reason: 'No custom domain configured, so CloudFront\'s default certificate is used and its TLSv1 policy cannot be changed; setting edge-fle:domainNames and edge-fle:certificateArn enforces TLSv1.2_2021.',
+    });
+  }
+  const logBucket = edge.node.tryFindChild('AccessLogs');
+  if (logBucket) {
+    list.push({
+      scope: logBucket,
+      id: rule('S1'),
+      reason: 'This is the access-log bucket itself: logging its own access would log into itself; it is private, encrypted, TLS-only and expires objects.',
+    });
+  }
+  return list;
+}
+
+/** Applies {@link acknowledgements}. */
+export function acknowledgeFindings(stacks: EdgeFleStacks, params: DeployParams): void {
+  for (const { scope, id, reason } of acknowledgements(stacks, params)) Validations.of(scope).acknowledge({ id, reason });
+}

@@ -1,0 +1,109 @@
+/**
+ * Deployment parameters, read from CDK context (`cdk.json`, or `-c edge-fle:<name>=<value>`).
+ * Every one has a default that synthesises offline; `npm run deploy` needs a real origin.
+ */
+export interface DeployParams {
+  /** The field config (default `config/fields.json`). */
+  readonly configFile: string;
+  /** Where the KMS keys and the decrypt functions live (the data region). */
+  readonly dataRegion: string;
+  /** The account to deploy to; unset means the CLI's current credentials decide. */
+  readonly account: string | undefined;
+  /** Prefix of stack and resource names. */
+  readonly prefix: string;
+  /** The origin's domain name (HTTPS only). */
+  readonly originDomain: string;
+  /** Alternate domain names for the distribution; need `certificateArn`. */
+  readonly domainNames: readonly string[];
+  /** ACM certificate in us-east-1 covering `domainNames`. */
+  readonly certificateArn: string | undefined;
+  /** WAF web ACL (CLOUDFRONT scope, us-east-1) to attach. */
+  readonly webAclArn: string | undefined;
+  /** CloudFront standard access logs to a bucket this app creates (default true). */
+  readonly accessLogging: boolean;
+  /** Retention of the decrypt functions' logs, in days. */
+  readonly logRetentionDays: number;
+  /** Principals allowed to invoke the decrypt function when the config names no audiences. */
+  readonly invokers: readonly string[];
+  /** Synthesise with generated dev keys where a public key file is missing (never for deploy). */
+  readonly allowDevKeys: boolean;
+}
+
+/** Thrown with every parameter problem. */
+export class ParamsError extends Error {
+  override readonly name = 'ParamsError';
+}
+
+const CONTEXT = 'edge-fle:';
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** Reads and checks the parameters; `get` is `(key) => app.node.tryGetContext(key)`. */
+export function readParams(get: (key: string) => unknown): DeployParams {
+  const problems: string[] = [];
+  const text = (name: string, fallback?: string): string | undefined => {
+    const value = get(CONTEXT + name);
+    if (value === undefined || value === null || value === '') return fallback;
+    if (typeof value !== 'string') problems.push(`${CONTEXT}${name} must be a string`);
+    return typeof value === 'string' ? value : fallback;
+  };
+  const list = (name: string): string[] => {
+    const value = get(CONTEXT + name);
+    if (value === undefined || value === null || value === '') return [];
+    // `-c name=a,b` arrives as a string; cdk.json may hold a list.
+    const items = typeof value === 'string' ? value.split(',') : value;
+    if (!Array.isArray(items) || !items.every((v) => typeof v === 'string')) {
+      problems.push(`${CONTEXT}${name} must be a list of strings`);
+      return [];
+    }
+    return items.map((v) => v.trim()).filter((v) => v !== '');
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const value = get(CONTEXT + name);
+    if (value === undefined || value === null || value === '') return fallback;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    problems.push(`${CONTEXT}${name} must be true or false`);
+    return fallback;
+  };
+
+  const dataRegion = text('dataRegion', 'us-east-1') as string;
+  if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(dataRegion)) problems.push(`${CONTEXT}dataRegion "${dataRegion}" is not a Region name`);
+  const account = text('account');
+  if (account !== undefined && !/^\d{12}$/.test(account)) problems.push(`${CONTEXT}account must be a 12-digit account id`);
+  const originDomain = text('originDomain', 'origin.example.com') as string;
+  if (!/^[a-z0-9.-]+$/i.test(originDomain) || originDomain.includes('://')) problems.push(`${CONTEXT}originDomain must be a domain name, without scheme or path`);
+  const domainNames = list('domainNames');
+  const certificateArn = text('certificateArn');
+  if (domainNames.length > 0 && certificateArn === undefined) problems.push(`${CONTEXT}domainNames need ${CONTEXT}certificateArn (an ACM certificate in us-east-1)`);
+  if (certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/.+$/.test(certificateArn)) {
+    problems.push(`${CONTEXT}certificateArn must be an ACM certificate ARN in us-east-1`);
+  }
+  const webAclArn = text('webAclArn');
+  if (webAclArn !== undefined && !/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/.test(webAclArn)) {
+    problems.push(`${CONTEXT}webAclArn must be a WAFv2 web ACL ARN of CLOUDFRONT scope (us-east-1, global/webacl/…)`);
+  }
+  const retention = get(`${CONTEXT}logRetentionDays`) ?? 90;
+  const logRetentionDays = typeof retention === 'number' || typeof retention === 'string' ? Number(retention) : Number.NaN;
+  if (!RETENTION_DAYS.includes(logRetentionDays)) problems.push(`${CONTEXT}logRetentionDays must be one of ${RETENTION_DAYS.join(', ')}`);
+  const invokers = list('invokers');
+  for (const arn of invokers) {
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/.test(arn)) problems.push(`${CONTEXT}invokers: "${arn}" is not an IAM principal ARN`);
+  }
+  const params: DeployParams = {
+    configFile: text('config', 'config/fields.json') as string,
+    dataRegion,
+    account,
+    prefix: text('prefix', 'EdgeFle') as string,
+    originDomain,
+    domainNames,
+    certificateArn,
+    webAclArn,
+    accessLogging: flag('accessLogging', true),
+    logRetentionDays,
+    invokers,
+    allowDevKeys: flag('allowDevKeys', true),
+  };
+  if (!/^[A-Za-z][A-Za-z0-9]{0,19}$/.test(params.prefix)) problems.push(`${CONTEXT}prefix must be 1 to 20 letters or digits, starting with a letter`);
+  if (problems.length > 0) throw new ParamsError(`invalid deployment parameters:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+  return params;
+}

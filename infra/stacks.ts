@@ -1,0 +1,70 @@
+import { Validations, type App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Audience, FleConfig } from '../core/config';
+import { DecryptStack } from './decrypt-stack';
+import { EdgeStack } from './edge-stack';
+import { KeysStack } from './keys-stack';
+import { acknowledgeFindings } from './nag';
+import type { DeployParams } from './params';
+
+/** The bundles the stacks deploy, built beforehand (EdgeFunction cannot run esbuild itself). */
+export interface Bundles {
+  readonly edgeAssetDir: string;
+  readonly decryptAssetDir: string;
+}
+
+/** The app's stacks, for tests and for `infra/app.ts`. */
+export interface EdgeFleStacks {
+  readonly keys: KeysStack;
+  readonly edge: EdgeStack;
+  readonly decrypt: DecryptStack;
+}
+
+/** The config's audiences, or one audience `all` holding every key when it names none. */
+export function audiencesOf(config: FleConfig, params: DeployParams): Audience[] {
+  if (config.audiences.length > 0) return [...config.audiences];
+  return [{ name: 'all', keys: config.keys.map((k) => k.id), invokers: [...params.invokers] }];
+}
+
+/**
+ * Adds the three stacks to `app`, with cdk-nag's AwsSolutions checks over all of them and the
+ * reviewed acknowledgements. Keys and decrypt live in the data region, the edge in us-east-1.
+ */
+export function addStacks(app: App, params: DeployParams, config: FleConfig, bundles: Bundles, devKeyIds: readonly string[] = []): EdgeFleStacks {
+  const dataEnv = { region: params.dataRegion, ...(params.account ? { account: params.account } : {}) };
+  const edgeEnv = { region: 'us-east-1', ...(params.account ? { account: params.account } : {}) };
+  const audiences = audiencesOf(config, params);
+  const keys = new KeysStack(app, `${params.prefix}-Keys`, {
+    env: dataEnv,
+    prefix: params.prefix,
+    keys: config.keys,
+    audiences,
+    description: 'edge-fle: RSA KMS keys (retained) and the decrypt roles their policies name',
+  });
+  const edge = new EdgeStack(app, `${params.prefix}-Edge`, {
+    env: edgeEnv,
+    prefix: params.prefix,
+    edgeAssetDir: bundles.edgeAssetDir,
+    routes: config.routes,
+    originDomain: params.originDomain,
+    domainNames: params.domainNames,
+    certificateArn: params.certificateArn,
+    webAclArn: params.webAclArn,
+    accessLogging: params.accessLogging,
+    devKeyIds,
+    description: `edge-fle: Lambda@Edge field encryption and CloudFront distribution${devKeyIds.length > 0 ? ' (DEV KEYS: not for production)' : ''}`,
+  });
+  const decrypt = new DecryptStack(app, `${params.prefix}-Decrypt`, {
+    env: dataEnv,
+    prefix: params.prefix,
+    decryptAssetDir: bundles.decryptAssetDir,
+    audiences,
+    keys: keys.keys,
+    roles: keys.decryptRoles,
+    logRetentionDays: params.logRetentionDays,
+    description: 'edge-fle: decrypt functions, one per audience',
+  });
+  acknowledgeFindings({ keys, edge, decrypt }, params);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { keys, edge, decrypt };
+}
