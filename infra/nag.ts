@@ -59,6 +59,13 @@ export function acknowledgements({ keys, edge, decrypt }: EdgeFleStacks, params:
       reason: 'No custom domain configured, so CloudFront\'s default certificate is used and its TLSv1 policy cannot be changed; setting edge-fle:domainNames and edge-fle:certificateArn enforces TLSv1.2_2021.',
     });
   }
+  if (!params.accessLogging) {
+    list.push({
+      scope: distribution,
+      id: rule('CFR3'),
+      reason: 'The operator turned CloudFront standard logging off (edge-fle:accessLogging=false), for example because real-time logs or a central pipeline already record every request.',
+    });
+  }
   const logBucket = edge.node.tryFindChild('AccessLogs');
   if (logBucket) {
     list.push({

@@ -1,0 +1,285 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildDecryptBundle, buildEdgeBundle } from '../../cli/bundle';
+import { ConfigError, type FleConfig } from '../../core/config';
+import { loadConfigFile } from '../../core/config-file';
+import { loadDeployConfig } from '../../infra/dev-keys';
+import { acknowledgements } from '../../infra/nag';
+import { readParams, type DeployParams } from '../../infra/params';
+import { addStacks, type Bundles } from '../../infra/stacks';
+import { testKeyPair } from '../helpers/keys';
+import { makeWorkspace } from '../helpers/workspace';
+
+const INVOKER = 'arn:aws:iam::111122223333:role/orders-app';
+const BILLING = 'arn:aws:iam::111122223333:role/billing-app';
+let bundles: Bundles;
+let config: FleConfig;
+let twoKeyConfig: FleConfig;
+
+beforeAll(async () => {
+  const ws = makeWorkspace();
+  config = loadConfigFile(ws.configFile);
+  writeFileSync(join(ws.dir, 'keys', '02.pem'), testKeyPair(2048, 1).publicKeyPem);
+  const raw = JSON.parse(readFileSync(ws.configFile, 'utf8'));
+  raw.keys.push({ id: '02', publicKey: 'keys/02.pem' });
+  raw.audiences = [
+    { name: 'orders', keys: ['01'], invokers: [INVOKER] },
+    { name: 'billing', keys: ['02'], invokers: [BILLING] },
+  ];
+  const twoKeyFile = join(ws.dir, 'two-keys.json');
+  writeFileSync(twoKeyFile, JSON.stringify(raw));
+  twoKeyConfig = loadConfigFile(twoKeyFile);
+  const edge = await buildEdgeBundle(config, join(ws.dir, 'edge'));
+  const decrypt = await buildDecryptBundle(join(ws.dir, 'decrypt'));
+  bundles = { edgeAssetDir: edge.directory, decryptAssetDir: decrypt.directory };
+});
+
+function params(context: Record<string, unknown> = {}): DeployParams {
+  return readParams((key) => ({ 'edge-fle:invokers': [INVOKER], 'edge-fle:originDomain': 'api.example.com', ...context })[key]);
+}
+
+function synth(context: Record<string, unknown> = {}, cfg: FleConfig = config) {
+  const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
+  const app = new App({ outdir });
+  const stacks = addStacks(app, params(context), cfg, bundles);
+  return {
+    stacks,
+    outdir,
+    keys: Template.fromStack(stacks.keys),
+    edge: Template.fromStack(stacks.edge),
+    decrypt: Template.fromStack(stacks.decrypt),
+  };
+}
+
+describe('edge stack', () => {
+  it('lives in us-east-1 with a function that has no environment, runs x86_64 on nodejs22.x', () => {
+    const { stacks, edge } = synth();
+    expect(stacks.edge.region).toBe('us-east-1');
+    edge.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['x86_64'],
+      Environment: Match.absent(),
+      Handler: 'index.handler',
+    });
+  });
+
+  it('attaches a numbered version as origin-request with the body, on every configured route', () => {
+    const { edge } = synth();
+    edge.resourceCountIs('AWS::Lambda::Version', 1);
+    const version = Object.keys(edge.findResources('AWS::Lambda::Version'))[0]!;
+    edge.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        CacheBehaviors: [
+          Match.objectLike({
+            PathPattern: '/api/people*',
+            LambdaFunctionAssociations: [{ EventType: 'origin-request', IncludeBody: true, LambdaFunctionARN: { Ref: version } }],
+            ViewerProtocolPolicy: 'redirect-to-https',
+            AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+            // Managed CachingDisabled and AllViewerExceptHostHeader.
+            CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+            OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+          }),
+        ],
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https', LambdaFunctionAssociations: Match.absent() }),
+        Origins: [
+          Match.objectLike({
+            DomainName: 'api.example.com',
+            CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] }),
+          }),
+        ],
+        Logging: Match.objectLike({ Prefix: 'cloudfront/' }),
+      }),
+    });
+  });
+
+  it('lets the edge function role be assumed by Lambda@Edge and only write its logs', () => {
+    const { edge } = synth();
+    const role = Object.values(edge.findResources('AWS::IAM::Role'))[0]!;
+    const services = (role.Properties.AssumeRolePolicyDocument.Statement as { Principal: { Service: string | string[] } }[]).flatMap((s) => [s.Principal.Service].flat());
+    expect(services.sort()).toEqual(['edgelambda.amazonaws.com', 'lambda.amazonaws.com']);
+    const policies = Object.values(edge.findResources('AWS::IAM::Policy'));
+    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()));
+    expect(actions.sort()).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+
+  it('uses the alternate domain, certificate, TLS 1.2 and WAF when given', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:111122223333:certificate/abc';
+    const webAclArn = 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/edge/1234';
+    const { edge } = synth({ 'edge-fle:domainNames': 'api.example.org', 'edge-fle:certificateArn': certificateArn, 'edge-fle:webAclArn': webAclArn });
+    edge.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: ['api.example.org'],
+        ViewerCertificate: Match.objectLike({ AcmCertificateArn: certificateArn, MinimumProtocolVersion: 'TLSv1.2_2021' }),
+        WebACLId: webAclArn,
+      }),
+    });
+  });
+
+  it('labels a bundle built with dev keys', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
+    const stacks = addStacks(new App({ outdir }), params(), config, bundles, ['01']);
+    Annotations.fromStack(stacks.edge).hasWarning('*', Match.stringLikeRegexp('DEV key'));
+    expect(stacks.edge.templateOptions.description).toContain('DEV KEYS');
+  });
+});
+
+describe('keys stack', () => {
+  it('makes one retained RSA ENCRYPT_DECRYPT key per key id, with an alias', () => {
+    const { keys } = synth({}, twoKeyConfig);
+    keys.resourceCountIs('AWS::KMS::Key', 2);
+    keys.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    keys.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/edgefle/01' });
+    keys.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/edgefle/02' });
+  });
+
+  it('denies kms:Decrypt with any algorithm but RSAES_OAEP_SHA_256', () => {
+    const { keys } = synth();
+    keys.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'kms:Decrypt',
+            Principal: { AWS: '*' },
+            Condition: { StringNotEquals: { 'kms:EncryptionAlgorithm': 'RSAES_OAEP_SHA_256' } },
+          }),
+        ]),
+      }),
+    });
+  });
+
+  it('separates administration (no use) from use (kms:Decrypt for the audience roles only)', () => {
+    const { keys } = synth({}, twoKeyConfig);
+    for (const key of Object.values(keys.findResources('AWS::KMS::Key'))) {
+      const statements = key.Properties.KeyPolicy.Statement as { Sid: string; Effect: string; Action: string | string[]; Principal: unknown }[];
+      const admin = statements.find((s) => s.Sid === 'Administration')!;
+      expect([admin.Action].flat().some((a) => /Decrypt|Encrypt|kms:\*/.test(a))).toBe(false);
+      const allowsDecrypt = statements.filter((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a === 'kms:Decrypt' || a === 'kms:*'));
+      expect(allowsDecrypt.map((s) => s.Sid)).toEqual(['DecryptByAudiences']);
+      expect(JSON.stringify(allowsDecrypt[0]!.Principal)).toMatch(/DecryptRole(orders|billing)/);
+      expect(JSON.stringify(allowsDecrypt[0]!.Principal)).not.toMatch(/DecryptRoleorders.*DecryptRolebilling|DecryptRolebilling.*DecryptRoleorders/);
+    }
+  });
+
+  it('gives each audience role kms:Decrypt on exactly its key ARNs, and nothing else from KMS', () => {
+    const { keys } = synth({}, twoKeyConfig);
+    const keyIds = Object.keys(keys.findResources('AWS::KMS::Key'));
+    const policies = keys.findResources('AWS::IAM::Policy');
+    const kmsStatements = Object.values(policies).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).filter((s) => [s.Action].flat().some((a) => a.startsWith('kms:'))),
+    );
+    expect(kmsStatements).toHaveLength(2);
+    for (const statement of kmsStatements) {
+      expect(statement.Action).toBe('kms:Decrypt');
+      expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+      expect(keyIds).toContain((statement.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
+      expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
+    }
+    const [first, second] = kmsStatements.map((s) => JSON.stringify(s.Resource));
+    expect(first).not.toBe(second);
+  });
+});
+
+describe('decrypt stack', () => {
+  it('runs one function per audience with only its keys in FLE_KEYS, its log group retained 90 days', () => {
+    const { decrypt } = synth({}, twoKeyConfig);
+    decrypt.resourceCountIs('AWS::Lambda::Function', 2);
+    for (const [audience, keyId] of [['orders', '01'], ['billing', '02']] as const) {
+      const fn = Object.values(decrypt.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `EdgeFle-decrypt-${audience}` } }))[0]!;
+      const fleKeys = JSON.stringify(fn.Properties.Environment.Variables.FLE_KEYS);
+      expect(fleKeys).toContain(`\\"id\\":\\"${keyId}\\"`);
+      expect(fleKeys).not.toContain(`\\"id\\":\\"${keyId === '01' ? '02' : '01'}\\"`);
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+    }
+    decrypt.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/EdgeFle-decrypt-orders', RetentionInDays: 90 });
+  });
+
+  it('lets only the configured principals invoke it, and outputs its ARN', () => {
+    const { decrypt } = synth({}, twoKeyConfig);
+    const permissions = Object.values(decrypt.findResources('AWS::Lambda::Permission'));
+    expect(permissions.map((p) => p.Properties.Principal).sort()).toEqual([BILLING, INVOKER].sort());
+    expect(permissions.every((p) => p.Properties.Action === 'lambda:InvokeFunction')).toBe(true);
+    expect(Object.keys(decrypt.findOutputs('*')).sort()).toEqual(['DecryptFunctionArnbilling', 'DecryptFunctionArnorders']);
+  });
+
+  it('holds every key in one function, invocable by edge-fle:invokers, when the config names no audiences', () => {
+    const { decrypt } = synth();
+    decrypt.resourceCountIs('AWS::Lambda::Function', 1);
+    decrypt.hasResourceProperties('AWS::Lambda::Permission', { Principal: INVOKER });
+  });
+});
+
+describe('cdk-nag AwsSolutions over the whole app', () => {
+  function report(outdir: string) {
+    return JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { pluginName: string; violations: unknown[]; suppressedViolations: { ruleName: string; reason: string }[] }[];
+    };
+  }
+
+  it.each([
+    ['defaults', {}],
+    ['custom domain, WAF, no access logs', {
+      'edge-fle:domainNames': 'api.example.org',
+      'edge-fle:certificateArn': 'arn:aws:acm:us-east-1:111122223333:certificate/abc',
+      'edge-fle:webAclArn': 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/edge/1234',
+      'edge-fle:accessLogging': false,
+    }],
+  ])('leaves no unacknowledged finding, and every acknowledgement has a reason (%s)', (_name, context) => {
+    const { outdir } = synth(context, twoKeyConfig);
+    const nag = report(outdir).pluginReports.find((p) => p.pluginName === 'AwsSolutions')!;
+    expect(nag.violations).toEqual([]);
+    expect(nag.suppressedViolations.length).toBeGreaterThan(0);
+    for (const suppressed of nag.suppressedViolations) {
+      expect(suppressed.reason.length, suppressed.ruleName).toBeGreaterThan(60);
+      expect(suppressed.ruleName).toMatch(/^AwsSolutions-(IAM5\[Resource::arn:<AWS::Partition>:logs:|L1$|CFR1$|CFR2$|CFR3$|CFR4$|S1$)/);
+    }
+  });
+
+  it('acknowledges CFR2 and CFR4 only while WAF and a custom certificate are absent', () => {
+    const ids = (context: Record<string, unknown>) => {
+      const { stacks } = synth(context);
+      return acknowledgements(stacks, params(context)).map((a) => a.id);
+    };
+    expect(ids({})).toEqual(expect.arrayContaining(['AwsSolutions::AwsSolutions-CFR2', 'AwsSolutions::AwsSolutions-CFR4']));
+    const hardened = ids({
+      'edge-fle:domainNames': 'api.example.org',
+      'edge-fle:certificateArn': 'arn:aws:acm:us-east-1:111122223333:certificate/abc',
+      'edge-fle:webAclArn': 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/edge/1234',
+    });
+    expect(hardened).not.toContain('AwsSolutions::AwsSolutions-CFR2');
+    expect(hardened).not.toContain('AwsSolutions::AwsSolutions-CFR4');
+  });
+});
+
+describe('parameters and keys for synthesis', () => {
+  it('reports every bad parameter', () => {
+    expect(() =>
+      readParams((key) => ({ 'edge-fle:dataRegion': 'mars', 'edge-fle:domainNames': 'a.example', 'edge-fle:invokers': 'bob', 'edge-fle:logRetentionDays': 8 })[key]),
+    ).toThrow(/dataRegion[\s\S]*certificateArn[\s\S]*logRetentionDays[\s\S]*invokers/);
+  });
+
+  it('synthesises with a generated dev key when a public key file is missing, and refuses without dev keys', () => {
+    const ws = makeWorkspace();
+    rmSync(join(ws.dir, 'keys', '01.pem'));
+    const cwd = process.cwd();
+    process.chdir(ws.dir);
+    try {
+      const { config: devConfig, devKeyIds } = loadDeployConfig(ws.configFile, true);
+      expect(devKeyIds).toEqual(['01']);
+      expect(existsSync(join(ws.dir, '.build', 'dev-keys', '01.pem'))).toBe(true);
+      expect(existsSync(join(ws.dir, 'keys', '01.pem'))).toBe(false);
+      expect(devConfig.keys[0]!.publicKeyPem).toContain('BEGIN PUBLIC KEY');
+      expect(() => loadDeployConfig(ws.configFile, false)).toThrow(ConfigError);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
