@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { ConfigError, type FleConfig } from '../core/config';
@@ -11,6 +11,7 @@ import { toRejection } from '../edge/rejection';
 import { compileEdgeConfig, protectRequest } from '../edge/transform';
 import { buildDecryptBundle, buildEdgeBundle } from './bundle';
 import { KEY_BITS, keyPairFiles, writeKeyPair } from './keygen';
+import { fetchKmsPublicKey, UnsuitableKeyError } from './public-key';
 
 /** Where a command writes; injectable so tests can run commands in-process. */
 export interface CliIo {
@@ -31,6 +32,8 @@ const USAGE = `usage: fle <command> [options]
   decrypt [--config F] [--private-key ID=PEM]... [--kms-endpoint URL] [--region R]
           [--content-type T] [--leave-unknown] [--concurrency N] < in > out
                                                     decrypt every marker (KMS, or a local private key)
+  fetch-public-key --key-id ARN --out PEM [--region R] [--kms-endpoint URL] [--force]
+                                                    write a KMS key's public key (checked) as PEM
   build-edge [--config F] --out DIR                 bundle the Lambda@Edge function for a config
   build-decrypt --out DIR                           bundle the decrypt Lambda
 
@@ -53,6 +56,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await decrypt(rest, io);
       case 'build-decrypt':
         return await buildDecrypt(rest, io);
+      case 'fetch-public-key':
+        return await fetchPublicKey(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -65,7 +70,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\n`);
-    } else if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+    } else if (error instanceof UsageError || error instanceof UnsuitableKeyError || (error instanceof TypeError && 'code' in error)) {
       // parseArgs reports unknown or malformed options as TypeErrors with a code.
       io.stderr(`fle: ${error.message}\n`);
     } else {
@@ -228,6 +233,44 @@ async function decrypt(args: readonly string[], io: CliIo): Promise<number> {
     return 1;
   } finally {
     kmsClient?.destroy();
+  }
+}
+
+async function fetchPublicKey(args: readonly string[], io: CliIo): Promise<number> {
+  const values = options(args, {
+    'key-id': { type: 'string' },
+    out: { type: 'string' },
+    region: { type: 'string' },
+    'kms-endpoint': { type: 'string' },
+    force: { type: 'boolean' },
+  });
+  const keyId = required(values['key-id'], '--key-id');
+  const out = resolve(required(values.out, '--out'));
+  const region = values.region ?? /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(keyId)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1';
+  const endpoint = values['kms-endpoint'];
+  const client = new KMSClient({ region, ...(endpoint ? { endpoint } : {}) });
+  try {
+    const key = await fetchKmsPublicKey(client, keyId);
+    const existing = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
+    if (existing !== undefined && existing.trim() === key.pem.trim()) {
+      io.stdout(`${out} already holds the public key of ${key.keyArn} (${key.keySpec})\n`);
+      return 0;
+    }
+    if (existing !== undefined && !values.force) {
+      throw new UsageError(
+        `${out} holds another public key than ${key.keyArn}: it does not belong to this KMS key. If it is a local dev key, move it away (or pass --force to replace it)`,
+      );
+    }
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, key.pem, { mode: 0o644 });
+    io.stdout(`wrote ${out}: public key of ${key.keyArn} (${key.keySpec}, ENCRYPT_DECRYPT, RSAES_OAEP_SHA_256)\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof UnsuitableKeyError) throw error;
+    const name = error instanceof Error ? error.name : 'Error';
+    throw new UsageError(`KMS GetPublicKey failed for ${keyId}: ${name}${error instanceof Error ? `: ${error.message}` : ''}`);
+  } finally {
+    client.destroy();
   }
 }
 

@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_ARN_01, KEY_ARN_02 } from '../helpers/decrypt';
+import { testKeyPair } from '../helpers/keys';
+import { startFakeKms, type FakeKms } from '../helpers/kms-server';
+import { fleAsync } from '../helpers/workspace';
+
+const SIGNING_ARN = KEY_ARN_02;
+const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDLOOPBACKTEST', AWS_SECRET_ACCESS_KEY: 'loopback-secret' };
+let kms: FakeKms;
+
+beforeAll(async () => {
+  kms = await startFakeKms([
+    { arn: KEY_ARN_01, privateKeyPem: testKeyPair().privateKeyPem },
+    { arn: SIGNING_ARN, privateKeyPem: testKeyPair(2048, 1).privateKeyPem, keyUsage: 'SIGN_VERIFY' },
+  ]);
+});
+afterAll(async () => {
+  await kms.close();
+});
+
+const fetchKey = (keyId: string, out: string, ...extra: string[]) =>
+  fleAsync(['fetch-public-key', '--key-id', keyId, '--out', out, '--kms-endpoint', kms.url, ...extra], '', env);
+
+describe('fle fetch-public-key against the loopback KMS endpoint', () => {
+  it('writes the KMS public key as SPKI PEM, and is idempotent', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fetch-')), 'keys', '01.pem');
+    const first = await fetchKey(KEY_ARN_01, out);
+    expect(first.status, first.stderr.toString()).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(testKeyPair().publicKeyPem);
+    expect(kms.requests.at(-1)).toMatchObject({ target: 'TrentService.GetPublicKey', body: { KeyId: KEY_ARN_01 } });
+    const again = await fetchKey(KEY_ARN_01, out);
+    expect(again.status).toBe(0);
+    expect(again.stdout.toString()).toContain('already holds');
+  });
+
+  it('refuses a key of the wrong usage with a clear error and writes nothing', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fetch-')), '02.pem');
+    const result = await fetchKey(SIGNING_ARN, out);
+    expect(result.status).toBe(1);
+    expect(result.stderr.toString()).toContain('key usage SIGN_VERIFY; edge-fle needs ENCRYPT_DECRYPT');
+    expect(() => readFileSync(out)).toThrow();
+  });
+
+  it('refuses to replace a PEM that does not belong to the key, unless forced', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fetch-')), '01.pem');
+    writeFileSync(out, testKeyPair(2048, 1).publicKeyPem);
+    const refused = await fetchKey(KEY_ARN_01, out);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.toString()).toContain('does not belong to this KMS key');
+    expect(readFileSync(out, 'utf8')).toBe(testKeyPair(2048, 1).publicKeyPem);
+    const forced = await fetchKey(KEY_ARN_01, out, '--force');
+    expect(forced.status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(testKeyPair().publicKeyPem);
+  });
+
+  it('reports a key KMS does not know', async () => {
+    const result = await fetchKey('arn:aws:kms:us-east-1:111122223333:key/missing', join(tmpdir(), 'never.pem'));
+    expect(result.status).toBe(1);
+    expect(result.stderr.toString()).toContain('NotFoundException');
+  });
+});
