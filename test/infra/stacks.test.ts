@@ -42,9 +42,12 @@ function params(context: Record<string, unknown> = {}): DeployParams {
   return readParams((key) => ({ 'edge-fle:invokers': [INVOKER], 'edge-fle:originDomain': 'api.example.com', ...context })[key]);
 }
 
+/** The feature flags `npx cdk synth` runs with. */
+const FLAGS = (JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: Record<string, unknown> }).context;
+
 function synth(context: Record<string, unknown> = {}, cfg: FleConfig = config) {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
-  const app = new App({ outdir });
+  const app = new App({ outdir, context: FLAGS });
   const stacks = addStacks(app, params(context), cfg, bundles);
   return {
     stacks,
