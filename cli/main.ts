@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { ConfigError, type FleConfig } from '../core/config';
+import { ConfigError, type FieldRule, type FleConfig } from '../core/config';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../core/config-file';
 import { isKeyId } from '../core/marker';
 import { createDecryptor, type DecryptKey } from '../decrypt/decryptor';
@@ -113,8 +113,13 @@ export function summarise(path: string, config: FleConfig): string {
   lines.push(`routes (${config.routes.length}, ${fields} fields):`);
   for (const route of config.routes) {
     lines.push(`  ${route.name}  ${route.methods.join(',')} ${route.path}  mode ${route.mode}`);
-    if (route.json.length > 0) lines.push(`    json: ${route.json.join('  ')}`);
-    if (route.form.length > 0) lines.push(`    form: ${route.form.join('  ')}`);
+    // A field's key and mode are shown only where they differ from the defaults.
+    const rule = (f: FieldRule): string => {
+      const notes = [f.key !== config.encryptWith ? `key ${f.key}` : '', f.mode !== route.mode ? `mode ${f.mode}` : ''].filter(Boolean);
+      return notes.length > 0 ? ` (${notes.join(', ')})` : '';
+    };
+    if (route.json.length > 0) lines.push(`    json: ${route.json.map((f) => f.path + rule(f)).join('  ')}`);
+    if (route.form.length > 0) lines.push(`    form: ${route.form.map((f) => f.name + rule(f)).join('  ')}`);
   }
   lines.push(`limits: maxDepth ${config.limits.maxDepth}, maxValues ${config.limits.maxValues}`);
   return `${lines.join('\n')}\n`;

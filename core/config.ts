@@ -11,8 +11,12 @@ import { isKeyId, markerClose } from './marker';
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
-/** How values are encrypted. Only `rsa` exists in this version; `envelope` is reserved. */
-export const ROUTE_MODES = ['rsa'] as const;
+/**
+ * How values are encrypted. `rsa`: a string that fits one RSA block gets the reference post's
+ * payload, anything else (longer strings, other JSON types) an envelope. `envelope`: every value
+ * gets an envelope (one RSA-wrapped data key per request and key, AES-GCM per value).
+ */
+export const ROUTE_MODES = ['rsa', 'envelope'] as const;
 export type RouteMode = (typeof ROUTE_MODES)[number];
 
 /** Defaults for the body limits; a config may lower or raise them under `limits`. */
@@ -48,14 +52,32 @@ export interface ResolvedKey {
   readonly maxPlaintextBytes: number;
 }
 
+/** How one configured field is protected: which key, which mode (both resolved from defaults). */
+export interface FieldRule {
+  /** The key id: the field's own `key`, or the config's `encryptWith`. */
+  readonly key: string;
+  /** The field's own `mode`, or its route's. */
+  readonly mode: RouteMode;
+}
+
+/** A JSONPath and how what it selects is protected. */
+export interface JsonField extends FieldRule {
+  readonly path: string;
+}
+
+/** A form field name and how its values are protected. */
+export interface FormField extends FieldRule {
+  readonly name: string;
+}
+
 /** A route: which requests, which fields. */
 export interface Route {
   readonly name: string;
   readonly methods: readonly HttpMethod[];
   /** CloudFront-style path pattern: `*` any run of characters, `?` one character, case-sensitive. */
   readonly path: string;
-  readonly json: readonly string[];
-  readonly form: readonly string[];
+  readonly json: readonly JsonField[];
+  readonly form: readonly FormField[];
   readonly mode: RouteMode;
 }
 
@@ -112,6 +134,8 @@ const KEY_FIELDS = new Set(['id', 'publicKey', 'kmsKeyId', 'keySpec']);
 const AUDIENCE_FIELDS = new Set(['name', 'keys', 'invokers']);
 const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
 const ROUTE_FIELDS = new Set(['name', 'methods', 'path', 'json', 'form', 'mode']);
+const JSON_FIELD_FIELDS = new Set(['path', 'key', 'mode']);
+const FORM_FIELD_FIELDS = new Set(['name', 'key', 'mode']);
 const LIMIT_FIELDS = new Set(['maxDepth', 'maxValues']);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -146,7 +170,7 @@ export function validateConfig(raw: unknown, readKeyFile: ReadKeyFile): FleConfi
   if (typeof encryptWith !== 'string') problem('encryptWith', 'must name a key id');
   else if (!keyIds.has(encryptWith)) problem('encryptWith', `"${encryptWith}" is not a configured key id`);
 
-  const routes = validateRoutes(raw.routes, problem);
+  const routes = validateRoutes(raw.routes, typeof encryptWith === 'string' ? encryptWith : '', keyIds, problem);
   const limits = validateLimits(raw.limits, problem);
   const audiences = validateAudiences(raw.audiences, keyIds, problem);
 
@@ -263,7 +287,7 @@ export function maxOaepSha256Plaintext(bits: number): number {
   return Math.ceil(bits / 8) - 2 * 32 - 2;
 }
 
-function validateRoutes(raw: Json | undefined, problem: Report): Route[] {
+function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: ReadonlySet<string>, problem: Report): Route[] {
   if (!Array.isArray(raw) || raw.length === 0) {
     problem('routes', 'must be a non-empty list');
     return [];
@@ -293,33 +317,65 @@ function validateRoutes(raw: Json | undefined, problem: Report): Route[] {
       }
     }
     if (typeof path !== 'string' || !path.startsWith('/')) problem(where, 'path must be a pattern starting with "/"');
+    const routeMode: RouteMode = isMode(mode) ? mode : 'rsa';
+    if (!isMode(mode)) problem(where, `mode must be one of ${ROUTE_MODES.join(', ')}`);
 
-    if (!isStringArray(json)) problem(where, 'json must be a list of JSONPath strings');
+    const rule = (field: { [key: string]: Json }, at: string): FieldRule => {
+      const { key = encryptWith, mode: fieldMode = routeMode } = field;
+      if (typeof key !== 'string' || !keyIds.has(key)) problem(at, `key "${String(key)}" is not a configured key id`);
+      if (!isMode(fieldMode)) problem(at, `mode must be one of ${ROUTE_MODES.join(', ')}`);
+      return { key: String(key), mode: isMode(fieldMode) ? fieldMode : routeMode };
+    };
+    const jsonFields: JsonField[] = [];
+    if (!Array.isArray(json)) problem(where, 'json must be a list of JSONPath strings or {path, key, mode} objects');
     else {
-      json.forEach((jsonPath, i) => {
+      json.forEach((item, i) => {
+        const field = typeof item === 'string' ? { path: item } : item;
+        const jsonPath = isObject(field) ? field.path : undefined;
+        const at = `${where}.json[${i}]${typeof jsonPath === 'string' ? ` "${jsonPath}"` : ''}`;
+        if (!isObject(field) || typeof jsonPath !== 'string') {
+          problem(at, 'must be a JSONPath string or an object with a "path"');
+          return;
+        }
+        for (const property of Object.keys(field)) if (!JSON_FIELD_FIELDS.has(property)) problem(at, `unknown property "${property}"`);
         const syntax = checkJsonPathSyntax(jsonPath);
-        if (syntax) problem(`${where}.json[${i}] "${jsonPath}"`, `bad JSONPath: ${syntax}`);
+        if (syntax) problem(at, `bad JSONPath: ${syntax}`);
+        jsonFields.push({ path: jsonPath, ...rule(field, at) });
       });
     }
-    if (!isStringArray(form)) problem(where, 'form must be a list of field names');
-    else if (form.some((f) => f === '')) problem(`${where}.form`, 'a field name must not be empty');
-
-    if (isStringArray(json) && isStringArray(form) && json.length + form.length === 0) {
+    const formFields: FormField[] = [];
+    if (!Array.isArray(form)) problem(where, 'form must be a list of field names or {name, key, mode} objects');
+    else {
+      form.forEach((item, i) => {
+        const field = typeof item === 'string' ? { name: item } : item;
+        const fieldName = isObject(field) ? field.name : undefined;
+        const at = `${where}.form[${i}]${typeof fieldName === 'string' ? ` "${fieldName}"` : ''}`;
+        if (!isObject(field) || typeof fieldName !== 'string' || fieldName === '') {
+          problem(at, 'must be a non-empty field name or an object with a "name"');
+          return;
+        }
+        for (const property of Object.keys(field)) if (!FORM_FIELD_FIELDS.has(property)) problem(at, `unknown property "${property}"`);
+        formFields.push({ name: fieldName, ...rule(field, at) });
+      });
+    }
+    if (Array.isArray(json) && Array.isArray(form) && json.length + form.length === 0) {
       problem(where, 'protects nothing: give it "json" paths or "form" fields');
     }
-    if (mode === 'envelope') problem(where, 'mode "envelope" is not available in this version; use "rsa"');
-    else if (!(ROUTE_MODES as readonly Json[]).includes(mode)) problem(where, `mode must be one of ${ROUTE_MODES.join(', ')}`);
 
     routes.push({
       name: String(name),
       methods: (isStringArray(methods) ? methods : []) as HttpMethod[],
       path: String(path),
-      json: isStringArray(json) ? json : [],
-      form: isStringArray(form) ? form : [],
-      mode: 'rsa',
+      json: jsonFields,
+      form: formFields,
+      mode: routeMode,
     });
   });
   return routes;
+}
+
+function isMode(value: Json | undefined): value is RouteMode {
+  return typeof value === 'string' && (ROUTE_MODES as readonly string[]).includes(value);
 }
 
 function validateAudiences(raw: Json | undefined, keyIds: ReadonlySet<string>, problem: Report): Audience[] {

@@ -9,10 +9,10 @@
 
 /** What the scanner reports, in document order. */
 export interface JsonTokenVisitor {
-  /** An object (`isArray` false) or array opens. */
-  open(isArray: boolean): void;
-  /** The innermost open object or array closes. */
-  close(): void;
+  /** An object (`isArray` false) or array opens; `start` is the offset of its bracket. */
+  open(isArray: boolean, start: number): void;
+  /** The innermost open object or array closes; `end` is the offset just past its bracket. */
+  close(end: number): void;
   /**
    * A member name; `start`/`end` bound its content inside the quotes; `escaped` when it holds a
    * backslash escape (so the raw slice is not the name).
@@ -20,8 +20,8 @@ export interface JsonTokenVisitor {
   key(start: number, end: number, escaped: boolean): void;
   /** A string value, bounded like {@link JsonTokenVisitor.key}. */
   string(start: number, end: number, escaped: boolean): void;
-  /** A number, `true`, `false` or `null`. */
-  scalar(): void;
+  /** A number, `true`, `false` or `null`, at `start` up to `end` (exclusive). */
+  scalar(start: number, end: number): void;
 }
 
 const QUOTE = 0x22;
@@ -62,17 +62,18 @@ export function scanJson(text: string, visitor: JsonTokenVisitor): void {
       else visitor.string(start, end, escaped);
       i = end + 1;
     } else if (c === 0x7b || c === 0x5b) {
-      visitor.open(c === 0x5b);
+      visitor.open(c === 0x5b, i);
       i += 1;
     } else if (c === 0x7d || c === 0x5d) {
-      visitor.close();
       i += 1;
+      visitor.close(i);
     } else if (c === 0x2c || c === COLON || isWhitespace(c)) {
       i += 1;
     } else {
-      visitor.scalar();
+      const start = i;
       i += 1;
       while (i < n && !isDelimiter(text.charCodeAt(i))) i += 1;
+      visitor.scalar(start, i);
     }
   }
 }

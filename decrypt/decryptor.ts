@@ -1,11 +1,13 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { decodeRsaPayload, isKeyId, type FoundMarker } from '../core/marker';
+import { EnvelopeOpenError, isEnvelopePayload, openValue, parseEnvelope, prepareDataKey, type DataKey, type EnvelopeParts } from '../core/envelope';
+import { decodeRsaPayload, isKeyId } from '../core/marker';
 import type { KeyBackend } from './backend';
-import { InvalidCiphertextError, InvalidRequestError, UnknownKeyError } from './errors';
+import { DataKeyCache, type DataKeyCacheOptions } from './data-key-cache';
+import { InvalidCiphertextError, InvalidRequestError, LocationMismatchError, UnknownKeyError } from './errors';
 import { DEFAULT_KMS_TIMEOUT_MS, kmsKeyBackend } from './kms-backend';
 import { localKeyBackend } from './local-backend';
 import { mapBounded } from './pool';
-import { containerFormatOf, planSubstitution } from './substitute';
+import { containerFormatOf, planSubstitution, type Plain, type PlacedMarker } from './substitute';
 
 /** A key this decryptor may use: through KMS (`kmsKeyId`) or a local private key (`privateKeyPem`). */
 export interface DecryptKey {
@@ -27,6 +29,12 @@ export interface DecryptorOptions {
   readonly kmsTimeoutMs?: number;
   /** Leave markers of key ids outside the keyring as they are instead of failing. Default false. */
   readonly leaveUnknown?: boolean;
+  /**
+   * Keep unwrapped envelope data keys across calls (off by default). Saves KMS calls when the same
+   * request's fields are read repeatedly, at the price of plaintext data keys in memory and uses
+   * KMS never sees (nor audits, nor could deny) until `maxAgeMs` or `maxUses` runs out.
+   */
+  readonly dataKeyCache?: DataKeyCacheOptions;
 }
 
 /** Per-call options. */
@@ -40,8 +48,9 @@ export interface DecryptCallOptions {
 /** What one call did, for logs and metrics: counts and key ids only. */
 export interface DecryptStats {
   readonly markers: number;
-  /** Distinct ciphertexts decrypted (identical ones are decrypted once). */
+  /** Distinct RSA blocks opened: post-style ciphertexts and envelope data keys (each once per call). */
   readonly decrypted: number;
+  /** KMS Decrypt operations (SDK retries not counted): one per distinct RSA block held by KMS. */
   readonly kmsCalls: number;
   /** Markers of unknown keys left as they were. */
   readonly left: number;
@@ -99,13 +108,18 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
     else throw new InvalidRequestError(`key "${key.id}" has neither a kmsKeyId nor a private key`);
   }
 
+  const cache = options.dataKeyCache ? new DataKeyCache(options.dataKeyCache) : undefined;
+
   return {
     async decrypt(text, call = {}) {
       const leaveUnknown = call.leaveUnknown ?? options.leaveUnknown ?? false;
       const plan = planSubstitution(text, containerFormatOf(call.contentType));
-      // Check every marker before the first decryption: an unknown key or a damaged payload fails
-      // the call without spending a single KMS request.
-      const jobs = new Map<string, { backend: KeyBackend; keyId: string; ciphertext: Buffer }>();
+      // Check every marker before the first decryption: an unknown key, a damaged payload or a
+      // moved envelope fails the call without spending a single KMS request.
+      const blocks = new Map<string, Block>();
+      const envelopes = new Map<PlacedMarker, { parts: EnvelopeParts; block: string }>();
+      const rsaBlocks = new Map<PlacedMarker, string>();
+      const dataKeys = new Map<string, DataKey>();
       let left = 0;
       for (const marker of plan.markers) {
         const backend = backends.get(marker.keyId);
@@ -116,35 +130,85 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
           }
           throw new UnknownKeyError(`a marker names key "${marker.keyId}", which this decryptor does not hold`);
         }
-        const ciphertext = decodeRsaPayload(marker.payload);
-        if (!ciphertext) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a payload kind this version cannot read`);
-        jobs.set(jobKey(marker), { backend, keyId: marker.keyId, ciphertext });
+        if (isEnvelopePayload(marker.payload)) {
+          const parts = parseEnvelope(marker.payload);
+          if (!parts) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a malformed envelope`);
+          if (marker.location !== undefined && parts.location !== marker.location) {
+            throw new LocationMismatchError(`an envelope of key "${marker.keyId}" sits somewhere other than where it was made`);
+          }
+          const id = `${marker.keyId}#${parts.wrappedKey.toString('base64')}`;
+          const cached = cache?.take(id);
+          if (cached) dataKeys.set(id, cached);
+          else blocks.set(id, { backend, keyId: marker.keyId, ciphertext: parts.wrappedKey, envelope: true });
+          envelopes.set(marker, { parts, block: id });
+        } else {
+          const ciphertext = decodeRsaPayload(marker.payload);
+          if (!ciphertext) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a payload kind this version cannot read`);
+          const id = `${marker.keyId}#${marker.payload}`;
+          blocks.set(id, { backend, keyId: marker.keyId, ciphertext, envelope: false });
+          rsaBlocks.set(marker, id);
+        }
       }
-      const entries = [...jobs.entries()];
-      const plaintexts = await mapBounded(entries, concurrency, async ([, job], signal) => {
-        const bytes = await job.backend.decryptBlock(job.ciphertext, signal);
-        try {
-          return utf8.decode(bytes);
-        } catch {
-          throw new InvalidCiphertextError(`a ciphertext of key "${job.keyId}" does not hold UTF-8 text`);
+      const entries = [...blocks.entries()];
+      const opened = await mapBounded(entries, concurrency, async ([, block], signal) => block.backend.decryptBlock(block.ciphertext, signal));
+      const rsaPlaintexts = new Map<string, string>();
+      entries.forEach(([id, block], i) => {
+        const bytes = opened[i] as Uint8Array;
+        if (block.envelope) {
+          let dataKey: DataKey;
+          try {
+            dataKey = prepareDataKey(bytes, block.ciphertext);
+          } catch {
+            throw new InvalidCiphertextError(`an envelope data key of key "${block.keyId}" is not 32 bytes`);
+          } finally {
+            bytes.fill(0);
+          }
+          dataKeys.set(id, dataKey);
+          cache?.put(id, dataKey);
+        } else {
+          rsaPlaintexts.set(id, utf8Text(bytes, block.keyId));
         }
       });
-      const byJob = new Map(entries.map(([key], i) => [key, plaintexts[i] as string]));
-      const out = plan.render((marker) => byJob.get(jobKey(marker)));
+      const plainOf = (marker: PlacedMarker): Plain | undefined => {
+        const rsa = rsaBlocks.get(marker);
+        if (rsa !== undefined) return { kind: 's', text: rsaPlaintexts.get(rsa) as string };
+        const envelope = envelopes.get(marker);
+        if (!envelope) return undefined;
+        try {
+          const { kind, value } = openValue(dataKeys.get(envelope.block) as DataKey, marker.keyId, envelope.parts);
+          return { kind, text: utf8Text(value, marker.keyId) };
+        } catch (error) {
+          if (error instanceof EnvelopeOpenError) throw new InvalidCiphertextError(`an envelope of key "${marker.keyId}" does not open: ${error.message}`);
+          throw error;
+        }
+      };
+      const out = plan.render(plainOf);
       return {
         text: out,
         stats: {
           markers: plan.markers.length,
           decrypted: entries.length,
-          kmsCalls: entries.filter(([, job]) => job.backend.kind === 'kms').length,
+          kmsCalls: entries.filter(([, block]) => block.backend.kind === 'kms').length,
           left,
-          keysUsed: [...new Set(entries.map(([, job]) => job.keyId))],
+          keysUsed: [...new Set(plan.markers.filter((m) => backends.has(m.keyId)).map((m) => m.keyId))],
         },
       };
     },
   };
 }
 
-function jobKey(marker: FoundMarker): string {
-  return `${marker.keyId}#${marker.payload}`;
+/** One RSA block to open: a post-style ciphertext, or an envelope's wrapped data key. */
+interface Block {
+  readonly backend: KeyBackend;
+  readonly keyId: string;
+  readonly ciphertext: Buffer;
+  readonly envelope: boolean;
+}
+
+function utf8Text(bytes: Uint8Array, keyId: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new InvalidCiphertextError(`a ciphertext of key "${keyId}" does not hold UTF-8 text`);
+  }
 }

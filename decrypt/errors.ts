@@ -42,3 +42,5 @@ export class KmsTimeoutError extends define('KmsTimeout') {}
 export class InvalidContainerError extends define('InvalidContainer') {}
 /** The request or the decryptor's own configuration is wrong (bad event, bad FLE_KEYS). */
 export class InvalidRequestError extends define('InvalidRequest') {}
+/** An envelope sits somewhere other than where it was made: a ciphertext moved to another field. */
+export class LocationMismatchError extends define('LocationMismatch') {}

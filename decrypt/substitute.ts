@@ -1,4 +1,4 @@
-import { scanJson } from '../core/json-scan';
+import { decodeJsonString, scanJson } from '../core/json-scan';
 import { bodyFormatOf } from '../core/media-type';
 import { scanMarkers, type FoundMarker } from '../core/marker';
 import { InvalidContainerError } from './errors';
@@ -16,15 +16,34 @@ export function containerFormatOf(contentType: string | undefined): ContainerFor
   return bodyFormatOf(contentType) ?? 'text';
 }
 
+/** A marker and where it sits. */
+export interface PlacedMarker extends FoundMarker {
+  /**
+   * Where an envelope found here must have been made: `json:<pointer>` for a JSON string value,
+   * `form:<name>` for a form value, `null` where no field can be (a JSON member name, a form
+   * name), undefined where the container cannot tell (text).
+   */
+  readonly location: string | null | undefined;
+  /** The marker is the whole of its JSON string, so it may stand for a non-string JSON value. */
+  readonly whole: boolean;
+}
+
+/** A decrypted value: a string, or the exact JSON text of another JSON value. */
+export interface Plain {
+  readonly kind: 's' | 'j';
+  readonly text: string;
+}
+
 /** The markers of a text and a way to render it with plaintext in their place. */
 export interface SubstitutionPlan {
   /** Every marker, of any key id, in order. */
-  readonly markers: readonly FoundMarker[];
+  readonly markers: readonly PlacedMarker[];
   /**
    * The text with each marker replaced by its plaintext, encoded for its container; a marker for
-   * which `plaintextOf` returns undefined stays as it is.
+   * which `plaintextOf` returns undefined stays as it is (a marker may also stand for another
+   * marker, when rewrapping). Throws InvalidContainer when a non-string value is not a whole JSON string.
    */
-  render(plaintextOf: (marker: FoundMarker) => string | undefined): string;
+  render(plaintextOf: (marker: PlacedMarker) => Plain | undefined): string;
 }
 
 /** Finds the markers of `text` read as `format`; throws InvalidContainer when the text is not that. */
@@ -35,22 +54,32 @@ export function planSubstitution(text: string, format: ContainerFormat): Substit
     case 'form':
       return planForm(text);
     case 'text':
-      return planText(text, (plaintext) => plaintext);
+      return spliced(
+        text,
+        scanMarkers(text).map((m) => ({ ...m, location: undefined, whole: false })),
+        (_marker, plain) => plain.text,
+      );
   }
 }
 
-function planText(text: string, encode: (plaintext: string) => string): SubstitutionPlan {
-  const markers = scanMarkers(text);
+/** Replaces each marker's range (widened by `replace` as it likes) in one pass. */
+function spliced(
+  text: string,
+  markers: readonly PlacedMarker[],
+  encode: (marker: PlacedMarker, plain: Plain) => string | { start: number; end: number; text: string },
+): SubstitutionPlan {
   return {
     markers,
     render(plaintextOf) {
       let out = '';
       let cursor = 0;
       for (const marker of markers) {
-        const plaintext = plaintextOf(marker);
-        if (plaintext === undefined) continue;
-        out += text.slice(cursor, marker.start) + encode(plaintext);
-        cursor = marker.end;
+        const plain = plaintextOf(marker);
+        if (plain === undefined) continue;
+        const encoded = encode(marker, plain);
+        const range = typeof encoded === 'string' ? { start: marker.start, end: marker.end, text: encoded } : encoded;
+        out += text.slice(cursor, range.start) + range.text;
+        cursor = range.end;
       }
       return out + text.slice(cursor);
     },
@@ -70,45 +99,74 @@ export function jsonStringContent(value: string): string {
     .replace(UNSAFE_IN_HTML, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/**
- * JSON: the text must parse, and every marker must lie wholly inside one string (value or member
- * name). A marker elsewhere could only come from tampering, and substituting it would change the
- * document's structure, so it is refused.
- */
-function planJson(text: string): SubstitutionPlan {
-  mustParse(text);
-  const plan = planText(text, jsonStringContent);
-  if (plan.markers.length === 0) return plan;
-  const spans: number[] = [];
-  const record = (start: number, end: number): void => {
-    spans.push(start, end);
-  };
-  scanJson(text, { open() {}, close() {}, scalar() {}, key: record, string: record });
-  // Markers and strings are both in text order: walk them together.
-  let s = 0;
-  for (const marker of plan.markers) {
-    while (s < spans.length && (spans[s + 1] as number) < marker.end) s += 2;
-    const start = spans[s];
-    if (start === undefined || start > marker.start) {
-      throw new InvalidContainerError('a marker sits outside a JSON string');
-    }
-  }
-  return plan;
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-function mustParse(text: string): void {
+/**
+ * JSON: the text must parse, and every marker must lie wholly inside one string (value or member
+ * name); each learns the JSON Pointer of its string. A marker elsewhere could only come from
+ * tampering, and substituting it would change the document's structure, so it is refused.
+ */
+function planJson(text: string): SubstitutionPlan {
   try {
     JSON.parse(text);
   } catch {
     throw new InvalidContainerError('the body is not valid JSON');
   }
+  const found = scanMarkers(text);
+  if (found.length === 0) return spliced(text, [], () => '');
+  const placed: PlacedMarker[] = [];
+  let m = 0;
+  const frames: { isArray: boolean; index: number; key: string | undefined; pointer: string }[] = [];
+  const nextPointer = (): string => {
+    const frame = frames[frames.length - 1];
+    if (!frame) return '';
+    const segment = frame.isArray ? String(frame.index++) : (frame.key ?? '');
+    return `${frame.pointer}/${escapePointer(segment)}`;
+  };
+  const take = (start: number, end: number, location: string | null): void => {
+    for (let marker = found[m]; marker !== undefined && marker.end <= end; marker = found[m]) {
+      if (marker.start < start) throw new InvalidContainerError('a marker sits outside a JSON string');
+      placed.push({ ...marker, location, whole: marker.start === start && marker.end === end });
+      m += 1;
+    }
+  };
+  scanJson(text, {
+    open(isArray) {
+      frames.push({ isArray, index: 0, key: undefined, pointer: nextPointer() });
+    },
+    close() {
+      frames.pop();
+    },
+    key(start, end, escaped) {
+      const frame = frames[frames.length - 1];
+      if (frame) frame.key = decodeJsonString(text, start, end, escaped);
+      take(start, end, null);
+    },
+    string(start, end) {
+      take(start, end, `json:${nextPointer()}`);
+    },
+    scalar() {
+      nextPointer();
+    },
+  });
+  if (m < found.length) throw new InvalidContainerError('a marker sits outside a JSON string');
+  return spliced(text, placed, (marker, plain) => {
+    if (plain.kind === 's') return jsonStringContent(plain.text);
+    // A non-string value replaces its whole string, quotes included, with its own JSON text.
+    if (!marker.whole || marker.location === null) {
+      throw new InvalidContainerError('a non-string JSON value was found inside a longer string or a member name');
+    }
+    return { start: marker.start - 1, end: marker.end + 1, text: plain.text };
+  });
 }
 
 /** A form pair's name or value: raw text and, if it could be decoded, its decoded text. */
 interface FormComponent {
   readonly raw: string;
   readonly decoded: string | undefined;
-  readonly markers: FoundMarker[];
+  readonly markers: PlacedMarker[];
 }
 
 /**
@@ -116,33 +174,25 @@ interface FormComponent {
  * rendered with its plaintext and URL-encoded again, every other component keeps its raw text.
  */
 function planForm(text: string): SubstitutionPlan {
-  const pairs: (readonly [FormComponent, FormComponent | undefined])[] = text.split('&').map((pair) => {
+  const pairs = text.split('&').map((pair) => {
     const equals = pair.indexOf('=');
-    return equals < 0 ? ([component(pair), undefined] as const) : ([component(pair.slice(0, equals)), component(pair.slice(equals + 1))] as const);
+    const name = component(equals < 0 ? pair : pair.slice(0, equals), () => null);
+    const value = equals < 0 ? undefined : component(pair.slice(equals + 1), () => (name.decoded === undefined ? null : `form:${name.decoded}`));
+    return { name, value };
   });
-  const markers = pairs.flatMap(([name, value]) => [...name.markers, ...(value?.markers ?? [])]);
-  const render = (part: FormComponent, plaintextOf: (marker: FoundMarker) => string | undefined): string => {
+  const render = (part: FormComponent, plaintextOf: (marker: PlacedMarker) => Plain | undefined): string => {
     if (part.decoded === undefined || part.markers.length === 0) return part.raw;
-    let out = '';
-    let cursor = 0;
-    let replaced = false;
-    for (const marker of part.markers) {
-      const plaintext = plaintextOf(marker);
-      if (plaintext === undefined) continue;
-      out += part.decoded.slice(cursor, marker.start) + plaintext;
-      cursor = marker.end;
-      replaced = true;
-    }
-    return replaced ? encodeURIComponent(out + part.decoded.slice(cursor)) : part.raw;
+    const rendered = spliced(part.decoded, part.markers, (_marker, plain) => plain.text).render(plaintextOf);
+    return rendered === part.decoded ? part.raw : encodeURIComponent(rendered);
   };
   return {
-    markers,
+    markers: pairs.flatMap(({ name, value }) => [...name.markers, ...(value?.markers ?? [])]),
     render: (plaintextOf) =>
-      pairs.map(([name, value]) => (value === undefined ? render(name, plaintextOf) : `${render(name, plaintextOf)}=${render(value, plaintextOf)}`)).join('&'),
+      pairs.map(({ name, value }) => (value === undefined ? render(name, plaintextOf) : `${render(name, plaintextOf)}=${render(value, plaintextOf)}`)).join('&'),
   };
 }
 
-function component(raw: string): FormComponent {
+function component(raw: string, location: () => string | null): FormComponent {
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw.replace(/\+/g, ' '));
@@ -151,5 +201,7 @@ function component(raw: string): FormComponent {
     if (raw.includes('#') || /%23/i.test(raw)) throw new InvalidContainerError('the form body has a malformed percent-encoding');
     return { raw, decoded: undefined, markers: [] };
   }
-  return { raw, decoded, markers: scanMarkers(decoded) };
+  const markers = scanMarkers(decoded);
+  const where = markers.length > 0 ? location() : null;
+  return { raw, decoded, markers: markers.map((m) => ({ ...m, location: where, whole: m.start === 0 && m.end === decoded.length })) };
 }

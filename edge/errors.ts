@@ -44,16 +44,6 @@ export class MarkerInjectionError extends EdgeError {
   readonly code = 'MarkerInjection';
 }
 
-/** A selected value is of a type this mode cannot protect (until envelope mode). */
-export class UnsupportedValueTypeError extends EdgeError {
-  readonly code = 'UnsupportedValueType';
-}
-
-/** A selected value is larger than one RSA block holds (until envelope mode). */
-export class ValueTooLargeError extends EdgeError {
-  readonly code = 'ValueTooLarge';
-}
-
 /** CloudFront truncated the body, so the edge cannot see all of it. */
 export class BodyTruncatedError extends EdgeError {
   readonly code = 'BodyTruncated';

@@ -1,4 +1,5 @@
-import { BodyLimitError, MalformedBodyError, MarkerInjectionError, ValueTooLargeError } from './errors';
+import type { FormField } from '../core/config';
+import { BodyLimitError, MalformedBodyError, MarkerInjectionError } from './errors';
 import type { BodyResult, FieldContext } from './json-transform';
 import { spliceFields, type FieldEdit } from './splice';
 
@@ -19,8 +20,8 @@ export function decodeFormComponent(raw: string): string {
  * however often it occurs. Other pairs, their order and their original encoding are untouched.
  * Every name and value is checked for planted markers first.
  */
-export function protectForm(text: string, fields: ReadonlySet<string>, context: FieldContext): BodyResult {
-  const { markers, limits, encryptor } = context;
+export function protectForm(text: string, fields: ReadonlyMap<string, FormField>, context: FieldContext): BodyResult {
+  const { markers, limits, sealer } = context;
   const edits: FieldEdit[] = [];
   let pairs = 0;
   let start = 0;
@@ -39,20 +40,15 @@ export function protectForm(text: string, fields: ReadonlySet<string>, context: 
       if (markers.test(name) || markers.test(value)) {
         throw new MarkerInjectionError('the body already contains an edge-fle ciphertext marker');
       }
-      if (fields.has(name)) {
-        if (Buffer.byteLength(value, 'utf8') > encryptor.maxPlaintextBytes) {
-          throw new ValueTooLargeError(
-            `the form field "${name}" is longer than ${encryptor.maxPlaintextBytes} bytes, the most one RSA block holds`,
-          );
-        }
+      const field = fields.get(name);
+      if (field) {
+        const plan = sealer.plan(field, 's', Buffer.from(value, 'utf8'), `form:${name}`);
         // A name without '=' gets one: its (empty) value is protected like any other.
-        edits.push(
-          nameEnd < end ? { start: nameEnd + 1, end, plaintext: value } : { start: end, end, plaintext: value, prefix: '=' },
-        );
+        edits.push(nameEnd < end ? { start: nameEnd + 1, end, plan } : { start: end, end, plan, prefix: '=' });
       }
     }
     start = end + 1;
   }
   if (edits.length === 0) return { text: undefined, fields: 0 };
-  return { text: spliceFields(text, edits, encryptor, encodeURIComponent), fields: edits.length };
+  return { text: spliceFields(text, edits, encodeURIComponent), fields: edits.length };
 }

@@ -1,21 +1,14 @@
 import { JSONPath } from 'jsonpath-plus';
-import type { Limits } from '../core/config';
+import type { FieldRule, JsonField, Limits } from '../core/config';
+import { decodeJsonString, scanJson } from '../core/json-scan';
 import type { MarkerMatcher } from '../core/marker';
-import type { FieldEncryptor } from './encryptor';
-import {
-  BodyLimitError,
-  MalformedBodyError,
-  MarkerInjectionError,
-  PathEvaluationError,
-  UnsupportedValueTypeError,
-  ValueTooLargeError,
-} from './errors';
-import { decodeJsonString, scanJson, type JsonTokenVisitor } from '../core/json-scan';
+import { BodyLimitError, MalformedBodyError, MarkerInjectionError, PathEvaluationError } from './errors';
+import type { RequestSealer } from './sealer';
 import { spliceFields, type FieldEdit } from './splice';
 
-/** What a body transform needs besides the body: all made once per container. */
+/** What a body transform needs besides the body: all made once per container, but the sealer. */
 export interface FieldContext {
-  readonly encryptor: FieldEncryptor;
+  readonly sealer: RequestSealer;
   readonly markers: MarkerMatcher;
   readonly limits: Limits;
 }
@@ -27,13 +20,15 @@ export interface BodyResult {
 }
 
 /**
- * Encrypts every string selected by `paths` in a JSON text, in place: everything else in the text
- * (numbers, spacing, key order, unselected strings) is kept byte for byte. `null` stays `null`.
+ * Encrypts every value selected by `fields` in a JSON text, in place: everything else in the text
+ * (numbers, spacing, key order, unselected values) is kept byte for byte. `null` stays `null`.
+ * A string is sealed as a string; any other value (number, boolean, object, array) as its exact
+ * JSON text, in a JSON string. A value inside another selected value is sealed with it.
  *
  * Throws an EdgeError when the text is malformed, too deep or too large, holds a marker already,
- * has a duplicate member name, or a selected value cannot be protected in this mode.
+ * or has a duplicate member name.
  */
-export function protectJson(text: string, paths: readonly string[], context: FieldContext): BodyResult {
+export function protectJson(text: string, fields: readonly JsonField[], context: FieldContext): BodyResult {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -42,14 +37,13 @@ export function protectJson(text: string, paths: readonly string[], context: Fie
     throw new MalformedBodyError('MalformedJson', 'the body is not valid JSON');
   }
   inspectJson(text, context);
-  const selected = selectStrings(document, paths, context.encryptor.maxPlaintextBytes);
-  if (selected.size === 0) return { text: undefined, fields: 0 };
-  const edits = locateStrings(text, selected);
+  const targets = pointerTrie(selectValues(document, fields));
+  if (targets.count === 0) return { text: undefined, fields: 0 };
+  const edits = locateValues(text, targets.root, context.sealer);
   // Every selected value must be found in the text, or a plaintext would be forwarded.
-  if (edits.length !== selected.size) throw new Error('internal: a selected value was not located in the body');
-  return { text: spliceFields(text, edits, context.encryptor), fields: edits.length };
+  if (edits.length !== targets.count) throw new Error('internal: a selected value was not located in the body');
+  return { text: spliceFields(text, edits), fields: edits.length };
 }
-
 /**
  * One pass over the text enforcing the limits, refusing duplicate member names (an origin that
  * keeps the first of two would read a value the edge never saw) and refusing markers in any name
@@ -107,65 +101,66 @@ function inspectJson(text: string, { limits, markers }: FieldContext): void {
 const EMPTY: Set<string> = new Set();
 
 /**
- * Applies every path to the parsed document and returns the selected strings by JSON Pointer
- * (a location selected by two paths is encrypted once). Null values are left alone; any other
- * non-string, or a string over one RSA block, is refused naming the configured path.
+ * Applies every configured path to the parsed document: JSON Pointer → the rule of the first path
+ * that selected it. Null values are left alone.
  */
-function selectStrings(document: unknown, paths: readonly string[], maxBytes: number): Map<string, string> {
-  const selected = new Map<string, string>();
+function selectValues(document: unknown, fields: readonly JsonField[]): Map<string, FieldRule> {
+  const selected = new Map<string, FieldRule>();
   if (typeof document !== 'object' || document === null) return selected;
-  for (const path of paths) {
+  for (const field of fields) {
     let results: { pointer: string; value: unknown }[];
     try {
-      results = JSONPath({ path, json: document, resultType: 'all', wrap: true, eval: 'safe' }) as {
+      results = JSONPath({ path: field.path, json: document, resultType: 'all', wrap: true, eval: 'safe' }) as {
         pointer: string;
         value: unknown;
       }[];
     } catch {
       // The library's message may quote document values: keep only the configured path.
-      throw new PathEvaluationError(`the configured path "${path}" could not be evaluated on this body`);
+      throw new PathEvaluationError(`the configured path "${field.path}" could not be evaluated on this body`);
     }
     for (const { pointer, value } of results) {
-      if (value === null || selected.has(pointer)) continue;
-      if (typeof value !== 'string') {
-        const kind = Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-        throw new UnsupportedValueTypeError(
-          `a value selected by "${path}" is ${kind}; only strings (or null) can be protected in rsa mode`,
-        );
-      }
-      if (Buffer.byteLength(value, 'utf8') > maxBytes) {
-        throw new ValueTooLargeError(
-          `a value selected by "${path}" is longer than ${maxBytes} bytes, the most one RSA block holds`,
-        );
-      }
-      selected.set(pointer, value);
+      if (value !== null && !selected.has(pointer)) selected.set(pointer, field);
     }
   }
   return selected;
 }
 
-/** A trie of JSON Pointer segments; `target` marks a selected location. */
+/** A trie of JSON Pointer segments; `rule` marks a selected location. */
 interface PointerNode {
-  target: boolean;
+  rule: FieldRule | undefined;
   readonly children: Map<string, PointerNode>;
 }
 
-function pointerTrie(pointers: Iterable<string>): PointerNode {
-  const root: PointerNode = { target: false, children: new Map() };
+/**
+ * Builds the trie of selected locations. A location under another selected one is dropped: the
+ * outer value is sealed whole, with everything in it.
+ */
+function pointerTrie(selected: ReadonlyMap<string, FieldRule>): { root: PointerNode; count: number } {
+  const root: PointerNode = { rule: undefined, children: new Map() };
+  // Shorter pointers first, so an ancestor is in place before its descendants arrive.
+  const pointers = [...selected.keys()].sort((a, b) => a.split('/').length - b.split('/').length);
+  let count = 0;
   for (const pointer of pointers) {
     let node = root;
+    let covered = false;
     for (const raw of pointer.split('/').slice(1)) {
+      if (node.rule) {
+        covered = true;
+        break;
+      }
       const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
       let child = node.children.get(segment);
       if (!child) {
-        child = { target: false, children: new Map() };
+        child = { rule: undefined, children: new Map() };
         node.children.set(segment, child);
       }
       node = child;
     }
-    node.target = true;
+    if (covered || node.rule) continue;
+    node.rule = selected.get(pointer);
+    count += 1;
   }
-  return root;
+  return { root, count };
 }
 
 interface Frame {
@@ -173,48 +168,65 @@ interface Frame {
   readonly isArray: boolean;
   index: number;
   pendingKey: string | undefined;
+  /** Set when this container is itself a selected value: its span starts here. */
+  readonly selected: { readonly rule: FieldRule; readonly start: number; readonly pointer: string } | undefined;
+  readonly pointer: string;
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /**
- * Finds where each selected string sits in the text. Subtrees holding no selected location are
- * walked without decoding a single name.
+ * Finds where each selected value sits in the text and plans its sealing. Subtrees holding no
+ * selected location are walked without decoding a single name.
  */
-function locateStrings(text: string, selected: Map<string, string>): FieldEdit[] {
+function locateValues(text: string, root: PointerNode, sealer: RequestSealer): FieldEdit[] {
   const edits: FieldEdit[] = [];
   const stack: Frame[] = [];
-  // The root value has no parent frame: its node is the trie's root.
-  const root = pointerTrie(selected.keys());
-  const childNode = (): PointerNode | undefined => {
+  /** The trie node and pointer of the value starting now (advancing the parent's index). */
+  const next = (): { node: PointerNode | undefined; pointer: string } => {
     const frame = stack[stack.length - 1];
-    if (frame === undefined) return root;
+    if (frame === undefined) return { node: root, pointer: '' };
+    let segment: string | undefined;
     if (frame.isArray) {
-      const index = frame.index;
+      segment = String(frame.index);
       frame.index += 1;
-      return frame.node?.children.get(String(index));
+    } else {
+      segment = frame.pendingKey;
+      frame.pendingKey = undefined;
     }
-    const key = frame.pendingKey;
-    frame.pendingKey = undefined;
-    return key === undefined ? undefined : frame.node?.children.get(key);
+    const node = segment === undefined || frame.selected ? undefined : frame.node?.children.get(segment);
+    return { node, pointer: node ? `${frame.pointer}/${escapePointer(segment as string)}` : '' };
   };
-  const visitor: JsonTokenVisitor = {
-    open(isArray) {
-      stack.push({ node: childNode(), isArray, index: 0, pendingKey: undefined });
+  const sealJson = (rule: FieldRule, pointer: string, start: number, end: number): void => {
+    const raw = Buffer.from(text.slice(start, end), 'utf8');
+    edits.push({ start, end, prefix: '"', suffix: '"', plan: sealer.plan(rule, 'j', raw, `json:${pointer}`) });
+  };
+  scanJson(text, {
+    open(isArray, start) {
+      const { node, pointer } = next();
+      const selected = node?.rule ? { rule: node.rule, start, pointer } : undefined;
+      stack.push({ node, isArray, index: 0, pendingKey: undefined, selected, pointer });
     },
-    close() {
-      stack.pop();
+    close(end) {
+      const frame = stack.pop();
+      if (frame?.selected) sealJson(frame.selected.rule, frame.selected.pointer, frame.selected.start, end);
     },
     key(start, end, escaped) {
       const frame = stack[stack.length - 1];
-      if (frame?.node && frame.node.children.size > 0) frame.pendingKey = decodeJsonString(text, start, end, escaped);
+      if (frame?.node && !frame.selected && frame.node.children.size > 0) frame.pendingKey = decodeJsonString(text, start, end, escaped);
     },
     string(start, end, escaped) {
-      const node = childNode();
-      if (node?.target) edits.push({ start, end, plaintext: decodeJsonString(text, start, end, escaped) });
+      const { node, pointer } = next();
+      if (!node?.rule) return;
+      const value = Buffer.from(decodeJsonString(text, start, end, escaped), 'utf8');
+      edits.push({ start, end, plan: sealer.plan(node.rule, 's', value, `json:${pointer}`) });
     },
-    scalar() {
-      childNode();
+    scalar(start, end) {
+      const { node, pointer } = next();
+      if (node?.rule) sealJson(node.rule, pointer, start, end);
     },
-  };
-  scanJson(text, visitor);
+  });
   return edits;
 }

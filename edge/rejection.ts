@@ -18,9 +18,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   TooDeep: 400,
   TooManyValues: 400,
   MarkerInjection: 400,
-  UnsupportedValueType: 422,
   PathEvaluationFailed: 422,
-  ValueTooLarge: 413,
   BodyTruncated: 413,
   ResultTooLarge: 413,
 };

@@ -1,6 +1,6 @@
-import type { EdgeConfig, Limits, Route } from '../core/config';
+import type { EdgeConfig, FormField, Limits, Route } from '../core/config';
 import { createMarkerMatcher, type MarkerMatcher } from '../core/marker';
-import { createRsaEncryptor, type FieldEncryptor } from './encryptor';
+import { importEdgeKey, RequestSealer, type EdgeKey } from './sealer';
 import { BodyTruncatedError, MalformedBodyError, UnsupportedMediaTypeError } from './errors';
 import { protectForm } from './form-transform';
 import { protectJson, type BodyResult } from './json-transform';
@@ -14,27 +14,35 @@ import { createRouteMatcher, type RouteMatcher } from './route-match';
  */
 
 interface CompiledRoute extends Route {
-  readonly formFields: ReadonlySet<string>;
+  /** Decoded field name → its rule (the first entry for a name wins). */
+  readonly formFields: ReadonlyMap<string, FormField>;
 }
 
 /** A config made ready to serve: keys imported, patterns compiled. Build it once per container. */
 export interface CompiledEdgeConfig {
   readonly routes: RouteMatcher<CompiledRoute>;
-  readonly encryptor: FieldEncryptor;
+  /** Key id → imported public key, for every key a field may use. */
+  readonly keys: ReadonlyMap<string, EdgeKey>;
   readonly markers: MarkerMatcher;
   readonly limits: Limits;
 }
 
 /**
- * Compiles an edge config: imports the `encryptWith` public key into a KeyObject and prepares the
+ * Compiles an edge config: imports every configured public key into a KeyObject and prepares the
  * route matchers and the marker matcher for every configured key id.
  */
 export function compileEdgeConfig(config: EdgeConfig): CompiledEdgeConfig {
-  const key = config.keys.find((k) => k.id === config.encryptWith);
-  if (!key) throw new RangeError(`encryptWith names an unknown key id "${config.encryptWith}"`);
+  const keys = new Map(config.keys.map((k) => [k.id, importEdgeKey(k.id, k.publicKeyPem)] as const));
+  for (const route of config.routes) {
+    for (const field of [...route.json, ...route.form]) {
+      if (!keys.has(field.key)) throw new RangeError(`route "${route.name}" names an unknown key id "${field.key}"`);
+    }
+  }
   return {
-    routes: createRouteMatcher(config.routes.map((route) => ({ ...route, formFields: new Set(route.form) }))),
-    encryptor: createRsaEncryptor(key.id, key.publicKeyPem),
+    routes: createRouteMatcher(
+      config.routes.map((route) => ({ ...route, formFields: new Map([...route.form].reverse().map((f) => [f.name, f] as const)) })),
+    ),
+    keys,
     markers: createMarkerMatcher(config.keys.map((k) => k.id)),
     limits: config.limits,
   };
@@ -97,7 +105,7 @@ export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput):
   } catch {
     throw new MalformedBodyError('InvalidUtf8', 'the body is not valid UTF-8');
   }
-  const context = { encryptor: config.encryptor, markers: config.markers, limits: config.limits };
+  const context = { sealer: new RequestSealer(config.keys), markers: config.markers, limits: config.limits };
   const result: BodyResult =
     format === 'json' ? protectJson(text, route.json, context) : protectForm(text, route.formFields, context);
   if (result.text === undefined) return { action: 'forward', route: route.name, fields: 0 };

@@ -1,5 +1,5 @@
 import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
-import { DEFAULT_LIMITS, type EdgeConfig, type Limits, type Route } from '../../core/config';
+import { DEFAULT_LIMITS, type EdgeConfig, type FormField, type JsonField, type Limits, type Route } from '../../core/config';
 import { createMarkerMatcher, decodeRsaPayload } from '../../core/marker';
 import { compileEdgeConfig, type CompiledEdgeConfig } from '../../edge/transform';
 
@@ -27,16 +27,24 @@ export function testKeyPair(bits = 2048, slot = 0): TestKeyPair {
   return pair;
 }
 
-/** The repository's sample route, with overrides. */
-export function route(overrides: Partial<Route> = {}): Route {
+/** Route overrides as a config writes them: fields may be bare paths and names. */
+export type RouteOverrides = Partial<Omit<Route, 'json' | 'form'>> & {
+  json?: (string | JsonField)[];
+  form?: (string | FormField)[];
+};
+
+/** The repository's sample route, with overrides; bare fields use key 01 and the route's mode. */
+export function route(overrides: RouteOverrides = {}): Route {
+  const mode = overrides.mode ?? 'rsa';
+  const { json = ['$[*].ssn', '$[*].email', '$..card.number'], form = ['card_number'], ...rest } = overrides;
   return {
     name: 'people',
     methods: ['POST', 'PUT', 'PATCH'],
     path: '/api/people*',
-    json: ['$[*].ssn', '$[*].email', '$..card.number'],
-    form: ['card_number'],
-    mode: 'rsa',
-    ...overrides,
+    mode,
+    ...rest,
+    json: json.map((f) => (typeof f === 'string' ? { path: f, key: '01', mode } : f)),
+    form: form.map((f) => (typeof f === 'string' ? { name: f, key: '01', mode } : f)),
   };
 }
 

@@ -89,13 +89,13 @@ describe('fle encrypt', () => {
     const ws = makeWorkspace();
     const result = fle(
       ['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/api/people', '--content-type', 'application/json'],
-      '[{"ssn": 123}]',
+      '[{"ssn": "123-45-6789"',
     );
     expect(result.status).toBe(1);
     expect(result.stdout.length).toBe(0);
     const lines = result.stderr.toString().trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toEqual({ status: 422, code: 'UnsupportedValueType', message: expect.any(String) });
+    expect(JSON.parse(lines[0]!)).toEqual({ status: 400, code: 'MalformedJson', message: expect.any(String) });
   });
 });
 

@@ -55,7 +55,12 @@ describe('validateConfig', () => {
     const config = validateConfig(validConfig(), readKeyFile);
     expect(config.keys[0]).toMatchObject({ id: '01', keySpec: 'RSA_2048', modulusBits: 2048, maxPlaintextBytes: 190 });
     expect(config.audiences).toEqual([]);
-    expect(config.routes[0]).toMatchObject({ name: 'people', mode: 'rsa', json: ['$[*].ssn'], form: ['card_number'] });
+    expect(config.routes[0]).toMatchObject({
+      name: 'people',
+      mode: 'rsa',
+      json: [{ path: '$[*].ssn', key: '01', mode: 'rsa' }],
+      form: [{ name: 'card_number', key: '01', mode: 'rsa' }],
+    });
     expect(config.limits).toEqual(DEFAULT_LIMITS);
   });
 
@@ -87,9 +92,11 @@ describe('validateConfig', () => {
     ['bad JSONPath syntax', (c) => (c.routes[0]!.json = ['$[*.ssn']), 'routes[0] (people).json[0] "$[*.ssn"', 'bad JSONPath'],
     ['a path that is not a pattern', (c) => (c.routes[0]!.path = 'api/*'), 'routes[0] (people)', 'path must be a pattern'],
     ['a duplicate route name', (c) => c.routes.push({ ...c.routes[0]! }), 'routes[1] (people)', 'duplicate route name'],
-    ['an empty form field name', (c) => (c.routes[0]!.form = ['']), 'routes[0] (people).form', 'must not be empty'],
-    ['envelope mode (not in this version)', (c) => (c.routes[0]!.mode = 'envelope'), 'routes[0] (people)', 'not available in this version'],
-    ['an unknown mode', (c) => (c.routes[0]!.mode = 'aes'), 'routes[0] (people)', 'mode must be one of rsa'],
+    ['an empty form field name', (c) => (c.routes[0]!.form = ['']), 'routes[0] (people).form[0] ""', 'must be a non-empty field name'],
+    ['an unknown mode', (c) => (c.routes[0]!.mode = 'aes'), 'routes[0] (people)', 'mode must be one of rsa, envelope'],
+    ['a field naming an unknown key', (c) => (c.routes[0]!.json = [{ path: '$..ssn', key: '07' }]), 'routes[0] (people).json[0] "$..ssn"', 'key "07" is not a configured key id'],
+    ['a field with an unknown mode', (c) => (c.routes[0]!.form = [{ name: 'pin', mode: 'aes' }]), 'routes[0] (people).form[0] "pin"', 'mode must be one of'],
+    ['an unknown field property', (c) => (c.routes[0]!.json = [{ path: '$..ssn', keys: '01' }]), 'routes[0] (people).json[0] "$..ssn"', 'unknown property "keys"'],
     ['an unknown route property (a typo)', (c) => (c.routes[0]!.froms = ['x']), 'routes[0] (people)', 'unknown property "froms"'],
     ['an unknown top-level property', (c) => (c.encryptwith = '01'), 'config', 'unknown property "encryptwith"'],
     ['a keySpec KMS does not offer', (c) => (c.keys[0]!.keySpec = 'RSA_1024'), 'keys[0] (01)', 'keySpec must be one of'],
@@ -125,6 +132,23 @@ describe('validateConfig', () => {
       ]),
     );
     expect(problems.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('resolves per-field keys and modes, defaulting to encryptWith and the route mode', () => {
+    const config = validateConfig(
+      withChange((c) => {
+        c.keys.push({ id: '02', publicKey: 'keys/02.pem' });
+        c.routes[0]!.mode = 'envelope';
+        c.routes[0]!.json = ['$..email', { path: '$..ssn', key: '02', mode: 'rsa' }];
+        c.routes[0]!.form = [{ name: 'pin', key: '02' }];
+      }),
+      readKeyFile,
+    );
+    expect(config.routes[0]!.json).toEqual([
+      { path: '$..email', key: '01', mode: 'envelope' },
+      { path: '$..ssn', key: '02', mode: 'rsa' },
+    ]);
+    expect(config.routes[0]!.form).toEqual([{ name: 'pin', key: '02', mode: 'envelope' }]);
   });
 
   it('reads audiences from the config', () => {

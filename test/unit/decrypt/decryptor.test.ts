@@ -76,7 +76,7 @@ describe('container safety', () => {
   it('planSubstitution leaves a text without markers exactly as it is', () => {
     for (const format of ['json', 'form', 'text'] as const) {
       const text = format === 'json' ? '{"a": "#01# alone"}' : 'a=%ZZ&b=#01#';
-      expect(planSubstitution(text, format).render(() => 'x')).toBe(text);
+      expect(planSubstitution(text, format).render(() => ({ kind: 's', text: 'x' }))).toBe(text);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createMarkerMatcher } from '../../../core/marker';
@@ -26,15 +26,15 @@ describe('origin-request handler', () => {
   });
 
   it('returns a generated JSON error response with the request id, never the request', async () => {
-    const event = originRequestEvent({ body: '[{"ssn": 5}]', contentType: 'application/json' });
+    const event = originRequestEvent({ body: 'ssn=123-45-6789', contentType: 'text/plain' });
     const { result } = await run(config, event);
     const response = result as CloudFrontResultResponse;
-    expect(response.status).toBe('422');
-    expect(response.statusDescription).toBe('Unprocessable Content');
+    expect(response.status).toBe('415');
+    expect(response.statusDescription).toBe('Unsupported Media Type');
     expect(response.headers?.['content-type']).toEqual([{ key: 'Content-Type', value: 'application/json' }]);
     expect(JSON.parse(response.body!)).toEqual({
-      code: 'UnsupportedValueType',
-      message: expect.stringContaining('$[*].ssn'),
+      code: 'UnsupportedMediaType',
+      message: expect.stringContaining('people'),
       requestId: event.Records[0]!.cf.config.requestId,
     });
     expect(result).not.toHaveProperty('uri');
@@ -103,14 +103,11 @@ describe('origin-request handler', () => {
   });
 
   it('fails closed with a 500 response when something unexpected breaks', async () => {
+    // A key object publicEncrypt cannot use (EC): encryption throws inside the transform.
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
     const broken: CompiledEdgeConfig = {
       ...config,
-      encryptor: {
-        ...config.encryptor,
-        encrypt: () => {
-          throw new Error('key store exploded: 123-45-6789');
-        },
-      },
+      keys: new Map([['01', { ...config.keys.get('01')!, key: ec }]]),
     };
     const { result, lines } = await run(broken, originRequestEvent({ body: '[{"ssn":"123-45-6789"}]', contentType: 'application/json' }));
     expect(result).toMatchObject({ status: '500' });

@@ -185,13 +185,6 @@ describe('rejections', () => {
     ['a marker in a selected value', json([{ ssn: '#01#QUJD#10#' }]), 400, 'MarkerInjection'],
     ['a marker in a form value', form('plan=%2301%23QUJD%2310%23'), 400, 'MarkerInjection'],
     ['a marker in a form name', form('%2301%23QUJD%2310%23=1'), 400, 'MarkerInjection'],
-    ['a number at a selected path', json([{ ssn: 123456789 }]), 422, 'UnsupportedValueType'],
-    ['an object at a selected path', json([{ ssn: { a: 1 } }]), 422, 'UnsupportedValueType'],
-    ['an array at a selected path', json([{ ssn: ['a'] }]), 422, 'UnsupportedValueType'],
-    ['a boolean at a selected path', json([{ ssn: true }]), 422, 'UnsupportedValueType'],
-    ['a string over one RSA block', json([{ ssn: 'x'.repeat(191) }]), 413, 'ValueTooLarge'],
-    ['a multi-byte string over one RSA block', json([{ ssn: 'é'.repeat(96) }]), 413, 'ValueTooLarge'],
-    ['a form value over one RSA block', form(`card_number=${'9'.repeat(191)}`), 413, 'ValueTooLarge'],
     ['a truncated body', json('[{"ssn": "x"}', { truncated: true }), 413, 'BodyTruncated'],
     ['a JSON body on a form-only route', json('{"card_number":"4111"}', { uri: '/forms' }), 415, 'UnsupportedMediaType'],
   ])('refuses %s with %i %s', (_name, input, status, code) => {
@@ -199,7 +192,7 @@ describe('rejections', () => {
     expect(rejectionOf(input, cfg)).toMatchObject({ status, code });
   });
 
-  it('accepts exactly 190 bytes, the RSA-2048 limit', () => {
+  it('keeps exactly 190 bytes, the RSA-2048 limit, in the post-compatible payload', () => {
     const out = replaced(json([{ ssn: 'x'.repeat(190) }]));
     expect(rsaDecrypt(markers.find(out)[0]!.payload)).toBe('x'.repeat(190));
   });
@@ -234,11 +227,10 @@ describe('rejections', () => {
     const secret = 'SECRET-4111-1111';
     const inputs = [
       json(`[{"ssn": "${secret}"`),
-      json([{ ssn: secret.repeat(20) }]),
       json([{ notes: `#01#QUJD#10# ${secret}` }]),
       json(`[{"ssn": "${secret}", "ssn": "${secret}"}]`),
       form(`card_number=${secret}%ZZ`),
-      json([{ ssn: 12345, x: secret }]),
+      json(`{"ssn": "x", "big": "${secret.repeat(40_000)}"}`, { truncated: true }),
     ];
     for (const input of inputs) {
       const rejection = rejectionOf(input);

@@ -1,0 +1,68 @@
+import { constants, createPublicKey, publicEncrypt, type KeyObject } from 'node:crypto';
+import { maxOaepSha256Plaintext, type FieldRule } from '../core/config';
+import { envelopePayloadLength, newDataKey, sealValue, type DataKey, type ValueKind } from '../core/envelope';
+import { encodeRsaPayload, formatMarker } from '../core/marker';
+
+/** A public key made ready once per container: imported, sized. */
+export interface EdgeKey {
+  readonly id: string;
+  readonly key: KeyObject;
+  readonly modulusBytes: number;
+  /** Largest string (UTF-8 bytes) one RSA block holds. */
+  readonly maxPlaintextBytes: number;
+}
+
+/** Imports a public key for the edge (once, at module load). */
+export function importEdgeKey(id: string, publicKeyPem: string): EdgeKey {
+  const key = createPublicKey(publicKeyPem);
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  return { id, key, modulusBytes: Math.ceil(bits / 8), maxPlaintextBytes: maxOaepSha256Plaintext(bits) };
+}
+
+function rsaEncrypt(key: EdgeKey, plaintext: Uint8Array): Buffer {
+  // oaepHash sets the hash for both OAEP and MGF1, which is what KMS RSAES_OAEP_SHA_256 expects.
+  return publicEncrypt({ key: key.key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, plaintext);
+}
+
+/** How one value will be sealed: its marker's exact length (for sizing) and the sealing itself. */
+export interface SealPlan {
+  readonly markerLength: number;
+  seal(): string;
+}
+
+/**
+ * Seals the values of one request. A value that its rule allows in `rsa` mode and that fits one
+ * block gets the reference post's payload; anything else gets an envelope under the request's
+ * data key for that key id, made (and RSA-wrapped) once, on first use: one KMS call per request
+ * and key on the decrypt side, however many fields.
+ */
+export class RequestSealer {
+  private readonly dataKeys = new Map<string, DataKey>();
+
+  constructor(private readonly keys: ReadonlyMap<string, EdgeKey>) {}
+
+  /** Plans sealing `value` (a string's UTF-8 bytes, or another value's JSON text) made at `location`. */
+  plan(rule: FieldRule, kind: ValueKind, value: Uint8Array, location: string): SealPlan {
+    const key = this.keys.get(rule.key);
+    if (!key) throw new RangeError(`no public key for key id "${rule.key}"`);
+    if (rule.mode === 'rsa' && kind === 's' && value.byteLength <= key.maxPlaintextBytes) {
+      return {
+        markerLength: formatMarker(key.id, '').length + 4 * Math.ceil(key.modulusBytes / 3),
+        seal: () => formatMarker(key.id, encodeRsaPayload(rsaEncrypt(key, value))),
+      };
+    }
+    return {
+      markerLength: formatMarker(key.id, '').length + envelopePayloadLength(key.modulusBytes, Buffer.byteLength(location, 'utf8'), value.byteLength),
+      seal: () => formatMarker(key.id, sealValue(this.dataKey(key), key.id, location, kind, value)),
+    };
+  }
+
+  private dataKey(key: EdgeKey): DataKey {
+    let dataKey = this.dataKeys.get(key.id);
+    if (!dataKey) {
+      dataKey = newDataKey((plaintextKey) => rsaEncrypt(key, plaintextKey));
+      this.dataKeys.set(key.id, dataKey);
+    }
+    return dataKey;
+  }
+}
