@@ -5,8 +5,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { ConfigError, type FieldRule, type FleConfig } from '../core/config';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../core/config-file';
 import { isKeyId } from '../core/marker';
-import { createDecryptor, type DecryptKey } from '../decrypt/decryptor';
-import { DecryptError } from '../decrypt/errors';
+import { createDecryptor, type DecryptKey, type Decryptor } from '../decrypt/decryptor';
+import { DecryptError, InvalidRequestError } from '../decrypt/errors';
 import { toRejection } from '../edge/rejection';
 import { compileEdgeConfig, protectRequest } from '../edge/transform';
 import { buildDecryptBundle, buildEdgeBundle } from './bundle';
@@ -32,6 +32,7 @@ const USAGE = `usage: fle <command> [options]
   decrypt [--config F] [--private-key ID=PEM]... [--kms-endpoint URL] [--region R]
           [--content-type T] [--leave-unknown] [--concurrency N] < in > out
                                                     decrypt every marker (KMS, or a local private key)
+  rewrap --to ID [decrypt's options] < in > out      re-encrypt every marker to key ID, never writing plaintext
   fetch-public-key --key-id ARN --out PEM [--region R] [--kms-endpoint URL] [--force]
                                                     write a KMS key's public key (checked) as PEM
   build-edge [--config F] --out DIR                 bundle the Lambda@Edge function for a config
@@ -54,6 +55,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await buildEdge(rest, io);
       case 'decrypt':
         return await decrypt(rest, io);
+      case 'rewrap':
+        return await rewrap(rest, io);
       case 'build-decrypt':
         return await buildDecrypt(rest, io);
       case 'fetch-public-key':
@@ -184,16 +187,29 @@ async function buildEdge(args: readonly string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-async function decrypt(args: readonly string[], io: CliIo): Promise<number> {
-  const values = options(args, {
-    config: { type: 'string' },
-    'private-key': { type: 'string', multiple: true },
-    'kms-endpoint': { type: 'string' },
-    region: { type: 'string' },
-    'content-type': { type: 'string' },
-    'leave-unknown': { type: 'boolean' },
-    concurrency: { type: 'string' },
-  });
+/** Options shared by `decrypt` and `rewrap`: where the keys are and how the input is read. */
+const DECRYPT_OPTIONS = {
+  config: { type: 'string' },
+  'private-key': { type: 'string', multiple: true },
+  'kms-endpoint': { type: 'string' },
+  region: { type: 'string' },
+  'content-type': { type: 'string' },
+  'leave-unknown': { type: 'boolean' },
+  concurrency: { type: 'string' },
+} as const;
+
+type DecryptValues = ReturnType<typeof options<typeof DECRYPT_OPTIONS>>;
+
+/**
+ * Runs `work` with a decryptor for the config's keys: a local private key where `--private-key`
+ * names one, KMS (`kmsKeyId`) otherwise. Failures are one JSON line on stderr and exit 1; stdout
+ * gets the result only on success.
+ */
+async function withDecryptor(
+  values: DecryptValues,
+  io: CliIo,
+  work: (decryptor: Decryptor, config: FleConfig, input: string) => Promise<string>,
+): Promise<number> {
   const privateKeys = new Map<string, string>();
   for (const spec of values['private-key'] ?? []) {
     const equals = spec.indexOf('=');
@@ -228,17 +244,35 @@ async function decrypt(args: readonly string[], io: CliIo): Promise<number> {
       ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
       leaveUnknown: values['leave-unknown'] ?? false,
     });
-    const { text } = await decryptor.decrypt(input, { contentType: values['content-type'] });
-    io.stdout(text);
+    io.stdout(await work(decryptor, config, input));
     return 0;
   } catch (error) {
     const code = error instanceof DecryptError ? error.code : 'DecryptFailed';
-    const message = error instanceof DecryptError ? error.message : 'the input could not be decrypted';
+    const message = error instanceof DecryptError ? error.message : 'the input could not be processed';
     io.stderr(`${JSON.stringify({ code, message })}\n`);
     return 1;
   } finally {
     kmsClient?.destroy();
   }
+}
+
+async function decrypt(args: readonly string[], io: CliIo): Promise<number> {
+  const values = options(args, DECRYPT_OPTIONS);
+  return withDecryptor(values, io, async (decryptor, _config, input) => {
+    const { text } = await decryptor.decrypt(input, { contentType: values['content-type'] });
+    return text;
+  });
+}
+
+async function rewrap(args: readonly string[], io: CliIo): Promise<number> {
+  const values = options(args, { ...DECRYPT_OPTIONS, to: { type: 'string' } });
+  const to = required(values.to, '--to');
+  return withDecryptor(values, io, async (decryptor, config, input) => {
+    const target = config.keys.find((k) => k.id === to);
+    if (!target) throw new InvalidRequestError(`--to "${to}" is not a key of the config`);
+    const { text } = await decryptor.rewrap(input, target, { contentType: values['content-type'] });
+    return text;
+  });
 }
 
 async function fetchPublicKey(args: readonly string[], io: CliIo): Promise<number> {

@@ -1,6 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { EnvelopeOpenError, isEnvelopePayload, openValue, parseEnvelope, prepareDataKey, type DataKey, type EnvelopeParts } from '../core/envelope';
 import { decodeRsaPayload, isKeyId } from '../core/marker';
+import { importEdgeKey, RequestSealer } from '../core/sealer';
 import type { KeyBackend } from './backend';
 import { DataKeyCache, type DataKeyCacheOptions } from './data-key-cache';
 import { InvalidCiphertextError, InvalidRequestError, LocationMismatchError, UnknownKeyError } from './errors';
@@ -65,6 +66,12 @@ export interface DecryptResult {
 /** Decrypts every marker of its keyring in a text, all or nothing. */
 export interface Decryptor {
   decrypt(text: string, options?: DecryptCallOptions): Promise<DecryptResult>;
+  /**
+   * Re-encrypts every marker of another key to the key `to` (its public key), keeping each value's
+   * payload kind where the new key allows, its location and its type. Plaintext exists only in
+   * memory, between opening and sealing. Markers already under `to` are left as they are.
+   */
+  rewrap(text: string, to: { readonly id: string; readonly publicKeyPem: string }, options?: DecryptCallOptions): Promise<DecryptResult>;
 }
 
 export const DEFAULT_CONCURRENCY = 16;
@@ -110,89 +117,115 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
 
   const cache = options.dataKeyCache ? new DataKeyCache(options.dataKeyCache) : undefined;
 
+  /** Opens every marker of the plan (but those `skip` names) and says how to read each one. */
+  const open = async (text: string, call: DecryptCallOptions, skip: (keyId: string) => boolean) => {
+    const leaveUnknown = call.leaveUnknown ?? options.leaveUnknown ?? false;
+    const plan = planSubstitution(text, containerFormatOf(call.contentType));
+    // Check every marker before the first decryption: an unknown key, a damaged payload or a
+    // moved envelope fails the call without spending a single KMS request.
+    const blocks = new Map<string, Block>();
+    const envelopes = new Map<PlacedMarker, { parts: EnvelopeParts; block: string }>();
+    const rsaBlocks = new Map<PlacedMarker, string>();
+    const dataKeys = new Map<string, DataKey>();
+    let left = 0;
+    for (const marker of plan.markers) {
+      if (skip(marker.keyId)) continue;
+      const backend = backends.get(marker.keyId);
+      if (!backend) {
+        if (leaveUnknown) {
+          left += 1;
+          continue;
+        }
+        throw new UnknownKeyError(`a marker names key "${marker.keyId}", which this decryptor does not hold`);
+      }
+      if (isEnvelopePayload(marker.payload)) {
+        const parts = parseEnvelope(marker.payload);
+        if (!parts) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a malformed envelope`);
+        if (marker.location !== undefined && parts.location !== marker.location) {
+          throw new LocationMismatchError(`an envelope of key "${marker.keyId}" sits somewhere other than where it was made`);
+        }
+        const id = `${marker.keyId}#${parts.wrappedKey.toString('base64')}`;
+        const cached = dataKeys.has(id) ? undefined : cache?.take(id);
+        if (cached) dataKeys.set(id, cached);
+        else if (!dataKeys.has(id)) blocks.set(id, { backend, keyId: marker.keyId, ciphertext: parts.wrappedKey, envelope: true });
+        envelopes.set(marker, { parts, block: id });
+      } else {
+        const ciphertext = decodeRsaPayload(marker.payload);
+        if (!ciphertext) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a payload kind this version cannot read`);
+        const id = `${marker.keyId}#${marker.payload}`;
+        blocks.set(id, { backend, keyId: marker.keyId, ciphertext, envelope: false });
+        rsaBlocks.set(marker, id);
+      }
+    }
+    const entries = [...blocks.entries()];
+    const opened = await mapBounded(entries, concurrency, async ([, block], signal) => block.backend.decryptBlock(block.ciphertext, signal));
+    const rsaPlaintexts = new Map<string, string>();
+    entries.forEach(([id, block], i) => {
+      const bytes = opened[i] as Uint8Array;
+      if (block.envelope) {
+        let dataKey: DataKey;
+        try {
+          dataKey = prepareDataKey(bytes, block.ciphertext);
+        } catch {
+          throw new InvalidCiphertextError(`an envelope data key of key "${block.keyId}" is not 32 bytes`);
+        } finally {
+          bytes.fill(0);
+        }
+        dataKeys.set(id, dataKey);
+        cache?.put(id, dataKey);
+      } else {
+        rsaPlaintexts.set(id, utf8Text(bytes, block.keyId));
+      }
+    });
+    const plainOf = (marker: PlacedMarker): Plain | undefined => {
+      const rsa = rsaBlocks.get(marker);
+      if (rsa !== undefined) return { kind: 's', text: rsaPlaintexts.get(rsa) as string };
+      const envelope = envelopes.get(marker);
+      if (!envelope) return undefined;
+      try {
+        const { kind, value } = openValue(dataKeys.get(envelope.block) as DataKey, marker.keyId, envelope.parts);
+        return { kind, text: utf8Text(value, marker.keyId) };
+      } catch (error) {
+        if (error instanceof EnvelopeOpenError) throw new InvalidCiphertextError(`an envelope of key "${marker.keyId}" does not open: ${error.message}`);
+        throw error;
+      }
+    };
+    const stats: DecryptStats = {
+      markers: plan.markers.length,
+      decrypted: entries.length,
+      kmsCalls: entries.filter(([, block]) => block.backend.kind === 'kms').length,
+      left,
+      keysUsed: [...new Set(plan.markers.filter((m) => backends.has(m.keyId) && !skip(m.keyId)).map((m) => m.keyId))],
+    };
+    return { plan, plainOf, envelopes, stats };
+  };
+
   return {
     async decrypt(text, call = {}) {
-      const leaveUnknown = call.leaveUnknown ?? options.leaveUnknown ?? false;
-      const plan = planSubstitution(text, containerFormatOf(call.contentType));
-      // Check every marker before the first decryption: an unknown key, a damaged payload or a
-      // moved envelope fails the call without spending a single KMS request.
-      const blocks = new Map<string, Block>();
-      const envelopes = new Map<PlacedMarker, { parts: EnvelopeParts; block: string }>();
-      const rsaBlocks = new Map<PlacedMarker, string>();
-      const dataKeys = new Map<string, DataKey>();
-      let left = 0;
-      for (const marker of plan.markers) {
-        const backend = backends.get(marker.keyId);
-        if (!backend) {
-          if (leaveUnknown) {
-            left += 1;
-            continue;
-          }
-          throw new UnknownKeyError(`a marker names key "${marker.keyId}", which this decryptor does not hold`);
-        }
-        if (isEnvelopePayload(marker.payload)) {
-          const parts = parseEnvelope(marker.payload);
-          if (!parts) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a malformed envelope`);
-          if (marker.location !== undefined && parts.location !== marker.location) {
-            throw new LocationMismatchError(`an envelope of key "${marker.keyId}" sits somewhere other than where it was made`);
-          }
-          const id = `${marker.keyId}#${parts.wrappedKey.toString('base64')}`;
-          const cached = cache?.take(id);
-          if (cached) dataKeys.set(id, cached);
-          else blocks.set(id, { backend, keyId: marker.keyId, ciphertext: parts.wrappedKey, envelope: true });
-          envelopes.set(marker, { parts, block: id });
-        } else {
-          const ciphertext = decodeRsaPayload(marker.payload);
-          if (!ciphertext) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a payload kind this version cannot read`);
-          const id = `${marker.keyId}#${marker.payload}`;
-          blocks.set(id, { backend, keyId: marker.keyId, ciphertext, envelope: false });
-          rsaBlocks.set(marker, id);
-        }
-      }
-      const entries = [...blocks.entries()];
-      const opened = await mapBounded(entries, concurrency, async ([, block], signal) => block.backend.decryptBlock(block.ciphertext, signal));
-      const rsaPlaintexts = new Map<string, string>();
-      entries.forEach(([id, block], i) => {
-        const bytes = opened[i] as Uint8Array;
-        if (block.envelope) {
-          let dataKey: DataKey;
-          try {
-            dataKey = prepareDataKey(bytes, block.ciphertext);
-          } catch {
-            throw new InvalidCiphertextError(`an envelope data key of key "${block.keyId}" is not 32 bytes`);
-          } finally {
-            bytes.fill(0);
-          }
-          dataKeys.set(id, dataKey);
-          cache?.put(id, dataKey);
-        } else {
-          rsaPlaintexts.set(id, utf8Text(bytes, block.keyId));
-        }
-      });
-      const plainOf = (marker: PlacedMarker): Plain | undefined => {
-        const rsa = rsaBlocks.get(marker);
-        if (rsa !== undefined) return { kind: 's', text: rsaPlaintexts.get(rsa) as string };
+      const { plan, plainOf, stats } = await open(text, call, () => false);
+      return { text: plan.render(plainOf), stats };
+    },
+
+    async rewrap(text, to, call = {}) {
+      if (!isKeyId(to.id)) throw new InvalidRequestError('the target key id must be 1 to 8 letters or digits');
+      const sealer = new RequestSealer(new Map([[to.id, importEdgeKey(to.id, to.publicKeyPem)]]));
+      const { plan, plainOf, envelopes, stats } = await open(text, call, (keyId) => keyId === to.id);
+      const resealed = plan.render((marker) => {
+        const plain = plainOf(marker);
+        if (plain === undefined) return undefined;
         const envelope = envelopes.get(marker);
-        if (!envelope) return undefined;
-        try {
-          const { kind, value } = openValue(dataKeys.get(envelope.block) as DataKey, marker.keyId, envelope.parts);
-          return { kind, text: utf8Text(value, marker.keyId) };
-        } catch (error) {
-          if (error instanceof EnvelopeOpenError) throw new InvalidCiphertextError(`an envelope of key "${marker.keyId}" does not open: ${error.message}`);
-          throw error;
+        // A value keeps its payload kind where the new key allows it, its location and its type.
+        const location = envelope?.parts.location ?? marker.location ?? undefined;
+        const value = Buffer.from(plain.text, 'utf8');
+        const seal = sealer.plan({ key: to.id, mode: envelope ? 'envelope' : 'rsa' }, plain.kind, value, location ?? '');
+        if (seal.payload === 'envelope' && location === undefined) {
+          throw new InvalidRequestError(`a value too large for key "${to.id}"'s RSA block needs its location: rewrap it as JSON or form, not text`);
         }
-      };
-      const out = plan.render(plainOf);
-      return {
-        text: out,
-        stats: {
-          markers: plan.markers.length,
-          decrypted: entries.length,
-          kmsCalls: entries.filter(([, block]) => block.backend.kind === 'kms').length,
-          left,
-          keysUsed: [...new Set(plan.markers.filter((m) => backends.has(m.keyId)).map((m) => m.keyId))],
-        },
-      };
+        const sealed = seal.seal();
+        value.fill(0);
+        return { kind: 's', text: sealed };
+      });
+      return { text: resealed, stats };
     },
   };
 }

@@ -3,7 +3,7 @@ import type { FieldRule, JsonField, Limits } from '../core/config';
 import { decodeJsonString, scanJson } from '../core/json-scan';
 import type { MarkerMatcher } from '../core/marker';
 import { BodyLimitError, MalformedBodyError, MarkerInjectionError, PathEvaluationError } from './errors';
-import type { RequestSealer } from './sealer';
+import type { RequestSealer } from '../core/sealer';
 import { spliceFields, type FieldEdit } from './splice';
 
 /** What a body transform needs besides the body: all made once per container, but the sealer. */

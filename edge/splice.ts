@@ -1,6 +1,6 @@
 import { ResultTooLargeError } from './errors';
 import { MAX_BODY_BYTES } from './limits';
-import type { SealPlan } from './sealer';
+import type { SealPlan } from '../core/sealer';
 
 /** One value to replace: the text range it occupies and how it is sealed. */
 export interface FieldEdit {

@@ -1,6 +1,6 @@
 import type { EdgeConfig, FormField, Limits, Route } from '../core/config';
 import { createMarkerMatcher, type MarkerMatcher } from '../core/marker';
-import { importEdgeKey, RequestSealer, type EdgeKey } from './sealer';
+import { importEdgeKey, RequestSealer, type EdgeKey } from '../core/sealer';
 import { BodyTruncatedError, MalformedBodyError, UnsupportedMediaTypeError } from './errors';
 import { protectForm } from './form-transform';
 import { protectJson, type BodyResult } from './json-transform';

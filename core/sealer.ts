@@ -1,7 +1,7 @@
 import { constants, createPublicKey, publicEncrypt, type KeyObject } from 'node:crypto';
-import { maxOaepSha256Plaintext, type FieldRule } from '../core/config';
-import { envelopePayloadLength, newDataKey, sealValue, type DataKey, type ValueKind } from '../core/envelope';
-import { encodeRsaPayload, formatMarker } from '../core/marker';
+import { maxOaepSha256Plaintext, type FieldRule } from './config';
+import { envelopePayloadLength, newDataKey, sealValue, type DataKey, type ValueKind } from './envelope';
+import { encodeRsaPayload, formatMarker } from './marker';
 
 /** A public key made ready once per container: imported, sized. */
 export interface EdgeKey {
@@ -26,6 +26,8 @@ function rsaEncrypt(key: EdgeKey, plaintext: Uint8Array): Buffer {
 
 /** How one value will be sealed: its marker's exact length (for sizing) and the sealing itself. */
 export interface SealPlan {
+  /** Which payload kind the value gets. */
+  readonly payload: 'rsa' | 'envelope';
   readonly markerLength: number;
   seal(): string;
 }
@@ -47,11 +49,13 @@ export class RequestSealer {
     if (!key) throw new RangeError(`no public key for key id "${rule.key}"`);
     if (rule.mode === 'rsa' && kind === 's' && value.byteLength <= key.maxPlaintextBytes) {
       return {
+        payload: 'rsa',
         markerLength: formatMarker(key.id, '').length + 4 * Math.ceil(key.modulusBytes / 3),
         seal: () => formatMarker(key.id, encodeRsaPayload(rsaEncrypt(key, value))),
       };
     }
     return {
+      payload: 'envelope',
       markerLength: formatMarker(key.id, '').length + envelopePayloadLength(key.modulusBytes, Buffer.byteLength(location, 'utf8'), value.byteLength),
       seal: () => formatMarker(key.id, sealValue(this.dataKey(key), key.id, location, kind, value)),
     };
