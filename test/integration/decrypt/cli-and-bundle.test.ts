@@ -100,3 +100,36 @@ describe('the decrypt Lambda bundle, alone in an empty folder', () => {
     expect(missing.error).toEqual({ name: 'InvalidRequest', message: 'InvalidRequest: FLE_KEYS is not set' });
   });
 });
+
+describe('fle rewrap', () => {
+  it('re-encrypts to another key of the config: no old marker left, same document back', async () => {
+    const rotation = makeWorkspace();
+    const config = JSON.parse(readFileSync(rotation.configFile, 'utf8'));
+    writeFileSync(join(rotation.dir, 'keys', '02.pem'), testKeyPair(2048, 1).publicKeyPem);
+    writeFileSync(join(rotation.dir, 'keys', '02.key.pem'), testKeyPair(2048, 1).privateKeyPem);
+    config.keys.push({ id: '02', publicKey: 'keys/02.pem' });
+    writeFileSync(rotation.configFile, JSON.stringify(config));
+    const encrypted = fle(['encrypt', '--config', rotation.configFile, '--method', 'POST', '--uri', '/api/people', '--content-type', 'application/json'], sample);
+    const rewrapped = fle(
+      ['rewrap', '--to', '02', '--config', rotation.configFile, '--private-key', `01=${rotation.privateKeyFile}`, '--content-type', 'application/json'],
+      encrypted.stdout,
+    );
+    expect(rewrapped.status, rewrapped.stderr.toString()).toBe(0);
+    const text = rewrapped.stdout.toString();
+    expect(text).not.toMatch(/#01#/);
+    expect(text).toMatch(/#02#/);
+    const decrypted = fle(
+      ['decrypt', '--config', rotation.configFile, '--private-key', `02=${join(rotation.dir, 'keys', '02.key.pem')}`, '--content-type', 'application/json'],
+      text,
+    );
+    expect(decrypted.status, decrypted.stderr.toString()).toBe(0);
+    expect(JSON.parse(decrypted.stdout.toString())).toEqual(JSON.parse(sample));
+  });
+
+  it('refuses a target key the config does not list', () => {
+    const result = fle(['rewrap', '--to', '09', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`], stored);
+    expect(result.status).toBe(1);
+    expect(result.stdout.length).toBe(0);
+    expect(JSON.parse(result.stderr.toString())).toMatchObject({ code: 'InvalidRequest' });
+  });
+});
