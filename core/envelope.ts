@@ -36,6 +36,8 @@ export interface DataKey {
   readonly wrappedKey: Buffer;
   readonly encryptionKey: Buffer;
   readonly commitment: Buffer;
+  /** The payload's first parts (version, wrapped key, commitment), the same for every value sealed. */
+  readonly header: string;
 }
 
 /** The parts of an envelope payload. */
@@ -58,7 +60,9 @@ export class EnvelopeOpenError extends Error {
 export function prepareDataKey(plaintextKey: Uint8Array, wrappedKey: Buffer): DataKey {
   if (plaintextKey.byteLength !== DATA_KEY_BYTES) throw new EnvelopeOpenError('a data key must be 32 bytes');
   const derive = (label: string): Buffer => Buffer.from(hkdfSync('sha256', plaintextKey, HKDF_SALT, `edge-fle/E1/${label}`, 32));
-  return { wrappedKey, encryptionKey: derive('aes-256-gcm'), commitment: derive('commitment') };
+  const commitment = derive('commitment');
+  const header = `${ENVELOPE_VERSION}.${wrappedKey.toString('base64url')}.${commitment.toString('base64url')}.`;
+  return { wrappedKey, encryptionKey: derive('aes-256-gcm'), commitment, header };
 }
 
 /** A fresh random data key, wrapped by `wrap` (RSA-OAEP-SHA-256 under the marker's public key). */
@@ -88,7 +92,7 @@ export function sealValue(dataKey: DataKey, keyId: string, location: string, kin
   const cipher = createCipheriv('aes-256-gcm', dataKey.encryptionKey, iv);
   cipher.setAAD(additionalData(keyId, location));
   const sealed = Buffer.concat([cipher.update(Buffer.from(kind, 'ascii')), cipher.update(value), cipher.final(), cipher.getAuthTag()]);
-  return [ENVELOPE_VERSION, b64u(dataKey.wrappedKey), b64u(dataKey.commitment), b64u(Buffer.from(location, 'utf8')), b64u(iv), b64u(sealed)].join('.');
+  return `${dataKey.header}${b64u(Buffer.from(location, 'utf8'))}.${b64u(iv)}.${b64u(sealed)}`;
 }
 
 /** The exact length of the payload {@link sealValue} writes, for sizing a body before encrypting. */
