@@ -40,36 +40,29 @@ const USAGE = `usage: fle <command> [options]
 
 The config defaults to ${DEFAULT_CONFIG_PATH}.`;
 
+/** The commands, by name. */
+const COMMANDS: Readonly<Record<string, (args: readonly string[], io: CliIo) => number | Promise<number>>> = {
+  'check-config': (args, io) => checkConfig(args, io),
+  keygen: (args, io) => keygen(args, io),
+  encrypt: (args, io) => encrypt(args, io),
+  decrypt: (args, io) => decrypt(args, io),
+  rewrap: (args, io) => rewrap(args, io),
+  'fetch-public-key': (args, io) => fetchPublicKey(args, io),
+  'build-edge': (args, io) => buildEdge(args, io),
+  'build-decrypt': (args, io) => buildDecrypt(args, io),
+};
+
 /** Runs one CLI invocation and returns its exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'check-config':
-        return checkConfig(rest, io);
-      case 'keygen':
-        return keygen(rest, io);
-      case 'encrypt':
-        return await encrypt(rest, io);
-      case 'build-edge':
-        return await buildEdge(rest, io);
-      case 'decrypt':
-        return await decrypt(rest, io);
-      case 'rewrap':
-        return await rewrap(rest, io);
-      case 'build-decrypt':
-        return await buildDecrypt(rest, io);
-      case 'fetch-public-key':
-        return await fetchPublicKey(rest, io);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout(`${USAGE}\n`);
-        return command === undefined ? 1 : 0;
-      default:
-        throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      io.stdout(`${USAGE}\n`);
+      return command === undefined ? 1 : 0;
     }
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+    return await run(rest, io);
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\n`);

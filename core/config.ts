@@ -326,38 +326,33 @@ function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: Read
       if (!isMode(fieldMode)) problem(at, `mode must be one of ${ROUTE_MODES.join(', ')}`);
       return { key: String(key), mode: isMode(fieldMode) ? fieldMode : routeMode };
     };
-    const jsonFields: JsonField[] = [];
-    if (!Array.isArray(json)) problem(where, 'json must be a list of JSONPath strings or {path, key, mode} objects');
-    else {
-      json.forEach((item, i) => {
-        const field = typeof item === 'string' ? { path: item } : item;
-        const jsonPath = isObject(field) ? field.path : undefined;
-        const at = `${where}.json[${i}]${typeof jsonPath === 'string' ? ` "${jsonPath}"` : ''}`;
-        if (!isObject(field) || typeof jsonPath !== 'string') {
-          problem(at, 'must be a JSONPath string or an object with a "path"');
+    /** Reads a list of fields: bare strings, or objects with `property` and optionally key and mode. */
+    const readFields = (list: Json, kind: 'json' | 'form', property: 'path' | 'name', allowed: ReadonlySet<string>, check: (value: string) => string | undefined) => {
+      const fields: { value: string; rule: FieldRule }[] = [];
+      if (!Array.isArray(list)) {
+        problem(where, `${kind} must be a list of ${kind === 'json' ? 'JSONPath strings' : 'field names'} or {${property}, key, mode} objects`);
+        return fields;
+      }
+      list.forEach((item, i) => {
+        const field = typeof item === 'string' ? { [property]: item } : item;
+        const value = isObject(field) ? field[property] : undefined;
+        const at = `${where}.${kind}[${i}]${typeof value === 'string' ? ` "${value}"` : ''}`;
+        if (!isObject(field) || typeof value !== 'string' || value === '') {
+          problem(at, `must be a non-empty ${kind === 'json' ? 'JSONPath' : 'field name'} or an object with a "${property}"`);
           return;
         }
-        for (const property of Object.keys(field)) if (!JSON_FIELD_FIELDS.has(property)) problem(at, `unknown property "${property}"`);
-        const syntax = checkJsonPathSyntax(jsonPath);
-        if (syntax) problem(at, `bad JSONPath: ${syntax}`);
-        jsonFields.push({ path: jsonPath, ...rule(field, at) });
+        for (const name of Object.keys(field)) if (!allowed.has(name)) problem(at, `unknown property "${name}"`);
+        const trouble = check(value);
+        if (trouble) problem(at, trouble);
+        fields.push({ value, rule: rule(field, at) });
       });
-    }
-    const formFields: FormField[] = [];
-    if (!Array.isArray(form)) problem(where, 'form must be a list of field names or {name, key, mode} objects');
-    else {
-      form.forEach((item, i) => {
-        const field = typeof item === 'string' ? { name: item } : item;
-        const fieldName = isObject(field) ? field.name : undefined;
-        const at = `${where}.form[${i}]${typeof fieldName === 'string' ? ` "${fieldName}"` : ''}`;
-        if (!isObject(field) || typeof fieldName !== 'string' || fieldName === '') {
-          problem(at, 'must be a non-empty field name or an object with a "name"');
-          return;
-        }
-        for (const property of Object.keys(field)) if (!FORM_FIELD_FIELDS.has(property)) problem(at, `unknown property "${property}"`);
-        formFields.push({ name: fieldName, ...rule(field, at) });
-      });
-    }
+      return fields;
+    };
+    const jsonFields: JsonField[] = readFields(json, 'json', 'path', JSON_FIELD_FIELDS, (jsonPath) => {
+      const syntax = checkJsonPathSyntax(jsonPath);
+      return syntax ? `bad JSONPath: ${syntax}` : undefined;
+    }).map(({ value, rule: r }) => ({ path: value, ...r }));
+    const formFields: FormField[] = readFields(form, 'form', 'name', FORM_FIELD_FIELDS, () => undefined).map(({ value, rule: r }) => ({ name: value, ...r }));
     if (Array.isArray(json) && Array.isArray(form) && json.length + form.length === 0) {
       problem(where, 'protects nothing: give it "json" paths or "form" fields');
     }
