@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { ConfigError, type FieldRule, type FleConfig } from '../core/config';
@@ -9,6 +9,7 @@ import { createDecryptor, type DecryptKey, type Decryptor } from '../decrypt/dec
 import { DecryptError, InvalidRequestError } from '../decrypt/errors';
 import { toRejection } from '../edge/rejection';
 import { compileEdgeConfig, protectRequest } from '../edge/transform';
+import { startLocalStack } from '../local/stack';
 import { buildDecryptBundle, buildEdgeBundle } from './bundle';
 import { KEY_BITS, keyPairFiles, writeKeyPair } from './keygen';
 import { fetchKmsPublicKey, UnsuitableKeyError } from './public-key';
@@ -37,6 +38,8 @@ const USAGE = `usage: fle <command> [options]
                                                     write a KMS key's public key (checked) as PEM
   build-edge [--config F] --out DIR                 bundle the Lambda@Edge function for a config
   build-decrypt --out DIR                           bundle the decrypt Lambda
+  serve [--config F] [--private-key ID=PEM]... [--edge-port 8080] [--origin-port 8081]
+        [--decrypt-port 8082] [--origin URL]         the local stack (npm start)
 
 The config defaults to ${DEFAULT_CONFIG_PATH}.`;
 
@@ -50,6 +53,7 @@ const COMMANDS: Readonly<Record<string, (args: readonly string[], io: CliIo) => 
   'fetch-public-key': (args, io) => fetchPublicKey(args, io),
   'build-edge': (args, io) => buildEdge(args, io),
   'build-decrypt': (args, io) => buildDecrypt(args, io),
+  serve: (args, io) => serveLocal(args, io),
 };
 
 /** Runs one CLI invocation and returns its exit code. */
@@ -203,17 +207,7 @@ async function withDecryptor(
   io: CliIo,
   work: (decryptor: Decryptor, config: FleConfig, input: string) => Promise<string>,
 ): Promise<number> {
-  const privateKeys = new Map<string, string>();
-  for (const spec of values['private-key'] ?? []) {
-    const equals = spec.indexOf('=');
-    if (equals < 1) throw new UsageError('--private-key takes ID=PEM_FILE');
-    const id = spec.slice(0, equals);
-    try {
-      privateKeys.set(id, readFileSync(spec.slice(equals + 1), 'utf8'));
-    } catch {
-      throw new UsageError(`cannot read the private key file for "${id}"`);
-    }
-  }
+  const privateKeys = readPrivateKeys(values['private-key']);
   const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH);
   const keys: DecryptKey[] = [];
   for (const key of config.keys) {
@@ -311,6 +305,102 @@ async function buildDecrypt(args: readonly string[], io: CliIo): Promise<number>
   const report = await buildDecryptBundle(required(values.out, '--out'));
   io.stdout(`wrote ${report.file} (${report.bytes} bytes, ${report.gzipBytes} gzipped)\n`);
   return 0;
+}
+
+/** Reads `--private-key ID=PEM_FILE` options into key id → PEM text. */
+function readPrivateKeys(specs: readonly string[] | undefined): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const spec of specs ?? []) {
+    const equals = spec.indexOf('=');
+    if (equals < 1) throw new UsageError('--private-key takes ID=PEM_FILE');
+    const id = spec.slice(0, equals);
+    try {
+      keys.set(id, readFileSync(spec.slice(equals + 1), 'utf8'));
+    } catch {
+      throw new UsageError(`cannot read the private key file for "${id}"`);
+    }
+  }
+  return keys;
+}
+
+function port(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a port number`);
+  return n;
+}
+
+async function serveLocal(args: readonly string[], io: CliIo): Promise<number> {
+  const values = options(args, {
+    config: { type: 'string' },
+    'private-key': { type: 'string', multiple: true },
+    'edge-port': { type: 'string' },
+    'origin-port': { type: 'string' },
+    'decrypt-port': { type: 'string' },
+    origin: { type: 'string' },
+    'kms-endpoint': { type: 'string' },
+  });
+  const configFile = resolve(values.config ?? DEFAULT_CONFIG_PATH);
+  // The repository's config works out of the box: its missing keys become dev keys, made once.
+  const made = values.config === undefined ? ensureDevKeys(configFile) : [];
+  for (const file of made) io.stdout(`made dev key pair ${file} (private key beside it, mode 0600, git-ignored)\n`);
+  const config = loadConfigFile(configFile);
+  const endpoint = values['kms-endpoint'];
+  const stack = await startLocalStack({
+    config,
+    configDir: dirname(configFile),
+    privateKeys: readPrivateKeys(values['private-key']),
+    edgePort: port(values['edge-port'], 8080, '--edge-port'),
+    originPort: port(values['origin-port'], 8081, '--origin-port'),
+    decryptPort: port(values['decrypt-port'], 8082, '--decrypt-port'),
+    ...(values.origin ? { origin: values.origin } : {}),
+    ...(endpoint ? { kmsClient: new KMSClient({ region: process.env.AWS_REGION ?? 'us-east-1', endpoint }) } : {}),
+    log: (line) => io.stdout(`[edge] ${line}\n`),
+  });
+  io.stdout(
+    [
+      'edge-fle local stack',
+      `  edge (CloudFront stand-in)  ${stack.edgeUrl}/   <- open this for the try-it page`,
+      `  origin${values.origin ? ' (yours)' : ' (sample)'}             ${stack.originUrl}${values.origin ? '' : '   GET /records lists what it stored'}`,
+      `  decrypt                     ${stack.decryptUrl}   POST any body`,
+      'try:',
+      `  ${stack.curl}`,
+      `  curl -sS ${stack.edgeUrl}/records`,
+      'Ctrl-C stops all three.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await stack.close();
+  io.stdout('edge-fle local stack stopped; records are in .local/records.jsonl\n');
+  return 0;
+}
+
+/** Makes a dev key pair for every key file the config names but that does not exist yet. */
+function ensureDevKeys(configFile: string): string[] {
+  let raw: { keys?: { id?: unknown; publicKey?: unknown }[] };
+  try {
+    raw = JSON.parse(readFileSync(configFile, 'utf8')) as typeof raw;
+  } catch {
+    return [];
+  }
+  const made: string[] = [];
+  for (const key of raw.keys ?? []) {
+    if (typeof key.publicKey !== 'string' || typeof key.id !== 'string' || !isKeyId(key.id)) continue;
+    const file = resolve(dirname(configFile), key.publicKey);
+    if (existsSync(file) || !file.endsWith('.pem')) continue;
+    writeKeyPair(dirname(file), basename(file, '.pem'), 2048);
+    made.push(file);
+  }
+  return made;
 }
 
 /** The process-facing I/O. */

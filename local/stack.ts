@@ -1,0 +1,133 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { buildEdgeBundle } from '../cli/bundle';
+import type { FleConfig } from '../core/config';
+import { createDecryptor, type DecryptKey } from '../decrypt/decryptor';
+import { handleViewer, sendError } from './cloudfront';
+import { handleDecrypt } from './decrypt-endpoint';
+import { LambdaRuntime } from './lambda-runtime';
+import { SampleOrigin } from './sample-origin';
+
+/** How to run the local stack. Ports 0 pick free ones. */
+export interface LocalStackOptions {
+  readonly config: FleConfig;
+  /** Folder of the config file (key files are relative to it). */
+  readonly configDir: string;
+  /** Key id → PKCS#8 PEM text, for the decrypt endpoint. Keys without one use a dev private key beside the public one, else KMS. */
+  readonly privateKeys?: ReadonlyMap<string, string>;
+  readonly edgePort?: number;
+  readonly originPort?: number;
+  readonly decryptPort?: number;
+  /** A real origin to forward to instead of the sample one. */
+  readonly origin?: string;
+  /** Where records and the built bundle go (default `.local`). */
+  readonly dataDir?: string;
+  /** Run this bundle instead of building one for the config (tests use broken ones). */
+  readonly bundleFile?: string;
+  /** The function's timeout (default 30 s, as Lambda@Edge origin-request). */
+  readonly functionTimeoutMs?: number;
+  readonly kmsClient?: KMSClient;
+  /** Receives the edge function's log lines. */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly edgeUrl: string;
+  readonly originUrl: string;
+  readonly decryptUrl: string;
+  /** A ready-to-paste curl line that sends the sample body through the edge. */
+  readonly curl: string;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+/** A path on the first route with fields, with its wildcards filled in, to submit to. */
+export function submitPath(config: FleConfig): string {
+  const route = config.routes.find((r) => r.json.length > 0 && (r.methods as readonly string[]).includes('POST')) ?? config.routes[0];
+  return (route?.path ?? '/').replace(/\*/g, '').replace(/\?/g, 'x') || '/';
+}
+
+/** The decrypt keyring: given private keys, else dev private keys beside the public ones, else KMS. */
+export function localDecryptKeys(config: FleConfig, configDir: string, privateKeys: ReadonlyMap<string, string> = new Map()): DecryptKey[] {
+  return config.keys.flatMap((key): DecryptKey[] => {
+    const given = privateKeys.get(key.id);
+    if (given !== undefined) return [{ id: key.id, privateKeyPem: given }];
+    const beside = resolve(configDir, key.publicKeyFile.replace(/\.pem$/, '.key.pem'));
+    if (key.publicKeyFile.endsWith('.pem') && existsSync(beside)) return [{ id: key.id, privateKeyPem: readFileSync(beside, 'utf8') }];
+    return key.kmsKeyId ? [{ id: key.id, kmsKeyId: key.kmsKeyId }] : [];
+  });
+}
+
+function listen(server: Server, port: number, flag: string): Promise<number> {
+  return new Promise((done, fail) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      fail(error.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use: pass ${flag} <another port>`) : error);
+    });
+    server.listen(port, HOST, () => done((server.address() as AddressInfo).port));
+  });
+}
+
+function serve(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Server {
+  return createServer((req, res) => {
+    handler(req, res).catch(() => sendError(res, 500, 'InternalError', 'the local stack failed on this request'));
+  });
+}
+
+/** Starts the sample origin, the decrypt endpoint and the CloudFront stand-in. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const dataDir = resolve(options.dataDir ?? '.local');
+  const bundleFile = options.bundleFile ?? (await buildEdgeBundle(options.config, join(dataDir, 'edge'))).file;
+  const runtime = new LambdaRuntime({ file: bundleFile, timeoutMs: options.functionTimeoutMs ?? 30_000, ...(options.log ? { log: options.log } : {}) });
+  const decryptor = createDecryptor({
+    keys: localDecryptKeys(options.config, options.configDir, options.privateKeys),
+    ...(options.kmsClient ? { kmsClient: options.kmsClient } : {}),
+  });
+  const servers: Server[] = [];
+  const close = async (): Promise<void> => {
+    await runtime.close();
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      ),
+    );
+  };
+  try {
+    // Each part needs the next one's address (the page: decrypt's; decrypt's CORS: the edge's), so
+    // the edge starts first and learns its origin once that listens.
+    let originUrl: URL | undefined;
+    const edge = serve(async (req, res) => {
+      if (originUrl) await handleViewer(req, res, runtime, originUrl);
+      else sendError(res, 503, 'Starting', 'the local stack is still starting');
+    });
+    const edgePort = await listen(edge, options.edgePort ?? 8080, '--edge-port');
+    servers.push(edge);
+    const edgeUrl = `http://${HOST}:${edgePort}`;
+    const decryptServer = serve(async (req, res) => handleDecrypt(req, res, decryptor, edgeUrl));
+    const decryptPort = await listen(decryptServer, options.decryptPort ?? 8082, '--decrypt-port');
+    servers.push(decryptServer);
+    const decryptUrl = `http://${HOST}:${decryptPort}`;
+    if (options.origin) {
+      originUrl = new URL(options.origin);
+    } else {
+      const sample = new SampleOrigin(join(dataDir, 'records.jsonl'), { submitPath: submitPath(options.config), decryptUrl: `${decryptUrl}/decrypt` });
+      const originServer = serve(async (req, res) => sample.handle(req, res));
+      const originPort = await listen(originServer, options.originPort ?? 8081, '--origin-port');
+      servers.push(originServer);
+      originUrl = new URL(`http://${HOST}:${originPort}`);
+    }
+    const sampleBody = join(dirname(options.configDir), 'examples', 'people.json');
+    const curl = `curl -sS ${edgeUrl}${submitPath(options.config)} -H 'content-type: application/json' --data-binary @${existsSync(sampleBody) ? sampleBody : 'body.json'}`;
+    return { edgeUrl, originUrl: originUrl.origin, decryptUrl: `${decryptUrl}/decrypt`, curl, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,158 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../../core/config-file';
+import { scanMarkers } from '../../../core/marker';
+import { startLocalStack, type LocalStack } from '../../../local/stack';
+import { makeWorkspace, ROOT } from '../../helpers/workspace';
+
+const sample = readFileSync(join(ROOT, 'examples', 'people.json'), 'utf8');
+const SECRETS = ['123-45-6789', '987-65-4321', 'alejandro.rosalez@example.com', 'nikki_wolf@example.com', '4111 1111 1111 1111'];
+
+function workspaceStack(extra: Partial<Parameters<typeof startLocalStack>[0]> = {}) {
+  const ws = makeWorkspace();
+  return startLocalStack({
+    config: loadConfigFile(ws.configFile),
+    configDir: dirname(ws.configFile),
+    edgePort: 0,
+    originPort: 0,
+    decryptPort: 0,
+    dataDir: join(ws.dir, '.local'),
+    log: () => undefined,
+    ...extra,
+  });
+}
+
+/** A bundle that does what a test needs instead of the edge transform. */
+function bundle(source: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'bundle-')), 'index.js');
+  writeFileSync(file, source);
+  writeFileSync(join(dirname(file), 'package.json'), '{"type":"commonjs"}');
+  return file;
+}
+
+async function records(stack: LocalStack): Promise<{ body: string; headers: Record<string, string> }[]> {
+  return (await fetch(`${stack.originUrl}/records`)).json() as Promise<{ body: string; headers: Record<string, string> }[]>;
+}
+
+describe('the local stack with the real edge bundle', () => {
+  let stack: LocalStack;
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'stack-')), '.local');
+  beforeAll(async () => {
+    stack = await workspaceStack({ dataDir });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('JSON: the edge protects, the origin stores ciphertext, the decrypt endpoint gives the document back', async () => {
+    const sent = await fetch(`${stack.edgeUrl}/api/people`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sample });
+    expect(sent.status).toBe(201);
+    const stored = (await records(stack)).at(-1)!;
+    expect(scanMarkers(stored.body).length).toBe(5);
+    for (const secret of SECRETS) expect(stored.body).not.toContain(secret);
+    const decrypted = await fetch(stack.decryptUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stored.body });
+    expect(decrypted.status).toBe(200);
+    expect(JSON.parse(await decrypted.text())).toEqual(JSON.parse(sample));
+  });
+
+  it('form: the same through all three parts', async () => {
+    const form = 'name=Mar%C3%ADa&card_number=4111+1111+1111+1111&plan=gold';
+    const sent = await fetch(`${stack.edgeUrl}/api/people`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    expect(sent.status).toBe(201);
+    const stored = (await records(stack)).at(-1)!;
+    expect(stored.body).not.toContain('4111');
+    expect(stored.body).toMatch(/^name=Mar%C3%ADa&card_number=%2301%23.+%2310%23&plan=gold$/);
+    const decrypted = await (await fetch(stack.decryptUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: stored.body })).text();
+    expect(new URLSearchParams(decrypted).get('card_number')).toBe('4111 1111 1111 1111');
+    expect(new URLSearchParams(decrypted).get('name')).toBe('María');
+  });
+
+  it('answers a 1.5 MB body with 413 from the edge, and the origin never sees it', async () => {
+    const before = (await records(stack)).length;
+    const big = JSON.stringify([{ ssn: '123-45-6789', notes: 'x'.repeat(1_500_000) }]);
+    const answer = await fetch(`${stack.edgeUrl}/api/people`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(answer.status).toBe(413);
+    expect(await answer.json()).toMatchObject({ code: 'BodyTruncated', requestId: expect.any(String) });
+    expect((await records(stack)).length).toBe(before);
+  });
+
+  it('forwards an unprotected route with its whole body, even over 1 MB', async () => {
+    const big = 'y'.repeat(1_200_000);
+    const answer = await fetch(`${stack.edgeUrl}/uploads`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: big });
+    expect(answer.status).toBe(201);
+    expect((await records(stack)).at(-1)!.body.length).toBe(1_200_000);
+  });
+
+  it('serves the page through the stand-in, and passes GETs untouched', async () => {
+    const page = await fetch(`${stack.edgeUrl}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('What the origin stored');
+    const stored = await fetch(`${stack.edgeUrl}/records`);
+    expect(Array.isArray(await stored.json())).toBe(true);
+  });
+
+  it('keeps no plaintext of configured fields in the record file', () => {
+    const file = readFileSync(join(dataDir, 'records.jsonl'), 'utf8');
+    expect(file.trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    for (const secret of SECRETS) expect(file).not.toContain(secret);
+    expect(file).toContain('#01#');
+  });
+});
+
+describe('the CloudFront stand-in judges the function as CloudFront does', () => {
+  it.each<[string, string, number, number | undefined]>([
+    ['a thrown error', 'exports.handler = async () => { throw new Error("boom"); };', 503, undefined],
+    ['a run past the timeout', 'exports.handler = async () => { for (;;) {} };', 503, 300],
+    ['a replaced body over 1 MB', 'exports.handler = async (e) => { const r = e.Records[0].cf.request; r.body.action = "replace"; r.body.encoding = "text"; r.body.data = "z".repeat(1048577); return r; };', 502, undefined],
+    ['a generated response over 1 MB', 'exports.handler = async () => ({ status: "200", body: "z".repeat(1048577) });', 502, undefined],
+    ['a bad status', 'exports.handler = async () => ({ status: "99", body: "" });', 502, undefined],
+    ['a changed read-only header', 'exports.handler = async (e) => { const r = e.Records[0].cf.request; r.headers["content-length"] = [{ key: "Content-Length", value: "1" }]; return r; };', 502, undefined],
+    ['an added disallowed header', 'exports.handler = async (e) => { const r = e.Records[0].cf.request; r.headers["x-amz-cf-id"] = [{ key: "X-Amz-Cf-Id", value: "x" }]; return r; };', 502, undefined],
+  ])('answers %s with %i', async (_name, source, status, timeoutMs) => {
+    const stack = await workspaceStack({ bundleFile: bundle(source), ...(timeoutMs ? { functionTimeoutMs: timeoutMs } : {}) });
+    try {
+      const answer = await fetch(`${stack.edgeUrl}/api/people`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"ssn":"1"}]' });
+      expect(answer.status).toBe(status);
+      expect(await records(stack)).toEqual([]);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('recovers after a timeout: the next invocation runs in a new container', async () => {
+    const source = 'let calls = 0; exports.handler = async (e) => { calls += 1; if (calls === 1 && e.Records[0].cf.request.uri === "/slow") { for (;;) {} } return e.Records[0].cf.request; };';
+    const stack = await workspaceStack({ bundleFile: bundle(source), functionTimeoutMs: 300 });
+    try {
+      expect((await fetch(`${stack.edgeUrl}/slow`, { method: 'POST', body: 'a' })).status).toBe(503);
+      expect((await fetch(`${stack.edgeUrl}/fast`, { method: 'POST', body: 'b' })).status).toBe(201);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('starting and stopping', () => {
+  it('says which port is taken and how to choose another', async () => {
+    const blocker = createServer();
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      await expect(workspaceStack({ edgePort: taken })).rejects.toThrow(`port ${taken} is already in use: pass --edge-port`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('prints a ready-to-paste curl line', async () => {
+    const stack = await workspaceStack();
+    try {
+      expect(stack.curl).toMatch(new RegExp(`^curl -sS ${stack.edgeUrl}/api/people -H 'content-type: application/json' --data-binary @`));
+    } finally {
+      await stack.close();
+    }
+  });
+});
