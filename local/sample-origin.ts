@@ -14,9 +14,9 @@ export interface StoredRecord {
 }
 
 /**
- * The sample origin: stores every request it receives as one JSON line in `recordsFile` (written
- * synchronously, so a Ctrl-C never loses one), lists them at `GET /records`, and serves the try-it
- * page at `GET /`.
+ * The sample origin: stores every submission it receives (any method but GET and HEAD) as one JSON
+ * line in `recordsFile` (written synchronously, so a Ctrl-C never loses one), lists them at
+ * `GET /records`, and serves the try-it page at `GET /`.
  */
 export class SampleOrigin {
   private nextId: number;
@@ -50,6 +50,12 @@ export class SampleOrigin {
     if (req.method === 'GET' && path === '/records') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(this.records()));
+      return;
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      // Reads (a browser's favicon, say) are not submissions: nothing to store.
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 'NotFound', message: 'the sample origin stores POST, PUT, PATCH and DELETE requests' }));
       return;
     }
     const record: StoredRecord = {

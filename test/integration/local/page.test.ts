@@ -1,0 +1,68 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../../core/config-file';
+import { startLocalStack, type LocalStack } from '../../../local/stack';
+import { makeWorkspace } from '../../helpers/workspace';
+
+/**
+ * The try-it page in Debian's Chromium (installed by .ci/run), driven by playwright-core: a person
+ * submits a record and sees the three panes. Not skipped when Chromium is missing: CI installs it.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+let stack: LocalStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  const ws = makeWorkspace({
+    keys: [{ id: '01', publicKey: 'keys/01.pem' }],
+    encryptWith: '01',
+    routes: [{ name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[*].ssn', '$[*].email', '$..card.number'], form: ['ssn', 'email', 'card_number'] }],
+  });
+  stack = await startLocalStack({
+    config: loadConfigFile(ws.configFile),
+    configDir: dirname(ws.configFile),
+    edgePort: 0,
+    originPort: 0,
+    decryptPort: 0,
+    dataDir: join(ws.dir, '.local'),
+    log: () => undefined,
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('the try-it page', () => {
+  it.each([
+    ['Send as JSON', '#send-json', '"ssn": "#01#'],
+    ['Send as form', '#send-form', 'ssn=%2301%23'],
+  ])('%s shows what the browser sent, what the origin stored and what decrypt returns', async (_name, button, storedMarker) => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 900 } });
+    try {
+      await page.goto(`${stack.edgeUrl}/`);
+      await page.fill('input[name=ssn]', '555-12-3456');
+      await page.click(button);
+      await page.waitForFunction("document.getElementById('status').textContent.startsWith('done')", undefined, { timeout: 20_000 });
+      const sent = await page.textContent('#sent');
+      const stored = await page.textContent('#stored');
+      const decrypted = await page.textContent('#decrypted');
+      expect(sent).toContain('555-12-3456');
+      expect(stored).toContain(storedMarker);
+      expect(stored).not.toContain('555-12-3456');
+      expect(decrypted).toContain('555-12-3456');
+      expect(decrypted).not.toContain('#01#');
+      await page.screenshot({ path: join(mkdtempSync(join(tmpdir(), 'page-')), 'page.png'), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+});
