@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfigFile } from '../../../core/config-file';
 import { scanMarkers } from '../../../core/marker';
 import { startLocalStack, type LocalStack } from '../../../local/stack';
@@ -145,6 +146,31 @@ describe('starting and stopping', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('fle serve prints its URLs, serves, and stops cleanly on Ctrl-C with the records on disk', async () => {
+    const ws = makeWorkspace();
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'fle.mjs'), 'serve', '--config', ws.configFile, '--edge-port', '0', '--origin-port', '0', '--decrypt-port', '0'], {
+      cwd: ws.dir,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    try {
+      await vi.waitFor(() => expect(out).toContain('Ctrl-C stops all three'), { timeout: 30_000, interval: 100 });
+      const edge = /edge \(CloudFront stand-in\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+      expect(out).toMatch(/curl -sS http:\/\/127\.0\.0\.1:\d+\/api\/people -H 'content-type: application\/json' --data-binary @/);
+      const sent = await fetch(`${edge}/api/people`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"ssn":"123-45-6789"}]' });
+      expect(sent.status).toBe(201);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(out).toContain('local stack stopped');
+    const stored = readFileSync(join(ws.dir, '.local', 'records.jsonl'), 'utf8');
+    expect(stored).toContain('#01#');
+    expect(stored).not.toContain('123-45-6789');
   });
 
   it('prints a ready-to-paste curl line', async () => {
