@@ -107,22 +107,43 @@ const EMPTY: Set<string> = new Set();
 function selectValues(document: unknown, fields: readonly JsonField[]): Map<string, FieldRule> {
   const selected = new Map<string, FieldRule>();
   if (typeof document !== 'object' || document === null) return selected;
+  let pointers: Map<object, string> | undefined;
   for (const field of fields) {
-    let results: { pointer: string; value: unknown }[];
+    let results: { parent: unknown; parentProperty: unknown; value: unknown }[];
     try {
-      results = JSONPath({ path: field.path, json: document, resultType: 'all', wrap: true, eval: 'safe' }) as {
-        pointer: string;
-        value: unknown;
-      }[];
+      results = JSONPath({ path: field.path, json: document, resultType: 'all', wrap: true, eval: 'safe' }) as typeof results;
     } catch {
       // The library's message may quote document values: keep only the configured path.
       throw new PathEvaluationError(`the configured path "${field.path}" could not be evaluated on this body`);
     }
-    for (const { pointer, value } of results) {
-      if (value !== null && !selected.has(pointer)) selected.set(pointer, field);
+    for (const { parent, parentProperty, value } of results) {
+      if (value === null) continue;
+      // jsonpath-plus's own pointers drop members named "~", "^" or "@…()", so two locations could
+      // share one (and one of them pass in clear): each pointer is built here from its parent.
+      pointers ??= containerPointers(document);
+      const base = typeof parent === 'object' && parent !== null ? pointers.get(parent) : undefined;
+      if (base === undefined) throw new Error('internal: a selected value has no known parent');
+      const pointer = `${base}/${escapePointer(String(parentProperty))}`;
+      if (!selected.has(pointer)) selected.set(pointer, field);
     }
   }
   return selected;
+}
+
+/** The JSON Pointer of every object and array in a parsed document (iteratively: depth is bounded but deep). */
+function containerPointers(document: object): Map<object, string> {
+  const pointers = new Map<object, string>([[document, '']]);
+  const pending: object[] = [document];
+  for (let container = pending.pop(); container !== undefined; container = pending.pop()) {
+    const base = pointers.get(container) as string;
+    for (const [key, child] of Object.entries(container)) {
+      if (typeof child === 'object' && child !== null) {
+        pointers.set(child, `${base}/${escapePointer(key)}`);
+        pending.push(child);
+      }
+    }
+  }
+  return pointers;
 }
 
 /** A trie of JSON Pointer segments; `rule` marks a selected location. */

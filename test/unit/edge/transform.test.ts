@@ -98,6 +98,16 @@ describe('JSON bodies', () => {
     expect(out).toContain('"s\\"sn": "other"');
   });
 
+  it.each(['^', '~', '@string()', '~1', '/'])('finds values under a member named %j, which jsonpath-plus leaves out of its pointers', (name) => {
+    const cfg = compiled({ routes: [route({ json: ['$..ssn'] })] });
+    // Were "${name}" dropped from the pointer, both values would share "/ssn" and one would pass in clear.
+    const body = JSON.stringify({ [name]: { ssn: 'nested-secret' }, ssn: 'top-secret' });
+    const out = replaced(json(body), cfg);
+    expect(out).not.toContain('nested-secret');
+    expect(out).not.toContain('top-secret');
+    expect(markers.find(out)).toHaveLength(2);
+  });
+
   it('encrypts a __proto__ member as data, not as a prototype', () => {
     const cfg = compiled({ routes: [route({ json: ['$..ssn'] })] });
     const out = replaced(json('{"__proto__": {"ssn": "secret"}}'), cfg);
