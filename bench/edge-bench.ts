@@ -1,0 +1,122 @@
+import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
+import { JSONPath } from 'jsonpath-plus';
+import { DEFAULT_LIMITS, type EdgeConfig, type RouteMode } from '../core/config';
+import { scanJson } from '../core/json-scan';
+import { ResultTooLargeError } from '../edge/errors';
+import { compileEdgeConfig, protectRequest, type CompiledEdgeConfig } from '../edge/transform';
+import { peopleBody, person, recordsFor, SENSITIVE_PATHS } from './records';
+import { time, type Figure } from './stats';
+
+/** One measured body size in one mode. */
+export interface EdgeResult {
+  readonly mode: RouteMode;
+  readonly label: string;
+  readonly records: number;
+  readonly fields: number;
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+  /** Output ÷ input size. */
+  readonly sizeRatio: number;
+  /** The transform, per request (ms). */
+  readonly transform: Figure;
+  readonly perFieldUs: number;
+  readonly perInputMbMs: number;
+  /** publicEncrypt × fields + JSON.parse + JSON.stringify of the same body (ms). */
+  readonly floor: Figure;
+  /** transform ÷ floor, by medians. */
+  readonly overFloor: number;
+  /** Where time goes besides encryption (ms, medians): the parts the floor does not count. */
+  readonly breakdown: { readonly jsonPath: number; readonly scanTwice: number; readonly parse: number; readonly encryptAll: number };
+}
+
+export function edgeConfig(publicKeyPem: string, mode: RouteMode): CompiledEdgeConfig {
+  const config: EdgeConfig = {
+    keys: [{ id: '01', publicKeyPem }],
+    encryptWith: '01',
+    routes: [{ name: 'people', methods: ['POST'], path: '/api/people', mode, json: SENSITIVE_PATHS.map((path) => ({ path, key: '01', mode })), form: [] }],
+    limits: DEFAULT_LIMITS,
+  };
+  return compileEdgeConfig(config);
+}
+
+function protect(config: CompiledEdgeConfig, body: Buffer): { body: string; fields: number } {
+  const outcome = protectRequest(config, { method: 'POST', uri: '/api/people', contentType: 'application/json', body });
+  if (outcome.action !== 'replace') throw new Error('expected a protected body');
+  return outcome;
+}
+
+/** The most records whose protected body still fits CloudFront's 1 MB. */
+export function largestRecords(config: CompiledEdgeConfig): number {
+  let low = 1;
+  let high = 4000;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    try {
+      protect(config, peopleBody(mid));
+      low = mid;
+    } catch (error) {
+      if (!(error instanceof ResultTooLargeError)) throw error;
+      high = mid - 1;
+    }
+  }
+  return low;
+}
+
+/** Measures the transform and its floor for each size, in one mode. */
+export function benchEdge(publicKeyPem: string, mode: RouteMode, sizes: readonly { label: string; records: number }[], runs: number): EdgeResult[] {
+  const config = edgeConfig(publicKeyPem, mode);
+  const key = createPublicKey(publicKeyPem);
+  return sizes.map(({ label, records }) => {
+    const body = peopleBody(records);
+    const out = protect(config, body);
+    const transform = time(() => protect(config, body), runs);
+    // The floor: what any implementation must do, on a prepared KeyObject.
+    const sample = Buffer.from(String(person(1).email));
+    const text = body.toString('utf8');
+    const encryptAll = time(() => {
+      for (let i = 0; i < out.fields; i += 1) publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, sample);
+    }, runs);
+    const parse = time(() => JSON.parse(text), runs);
+    const parsed = JSON.parse(text) as unknown;
+    const stringify = time(() => JSON.stringify(parsed), runs);
+    const floorMedian = encryptAll.median + parse.median + stringify.median;
+    const floor: Figure = {
+      median: floorMedian,
+      min: encryptAll.min + parse.min + stringify.min,
+      max: encryptAll.max + parse.max + stringify.max,
+      runs,
+    };
+    const jsonPath = time(() => {
+      for (const path of SENSITIVE_PATHS) JSONPath({ path, json: parsed as object, resultType: 'all', wrap: true, eval: 'safe' });
+    }, runs);
+    const noop = (): void => undefined;
+    const scanTwice = time(() => {
+      for (let pass = 0; pass < 2; pass += 1) scanJson(text, { open: noop, close: noop, key: noop, string: noop, scalar: noop });
+    }, runs);
+    return {
+      mode,
+      label,
+      records,
+      fields: out.fields,
+      inputBytes: body.length,
+      outputBytes: Buffer.byteLength(out.body),
+      sizeRatio: Buffer.byteLength(out.body) / body.length,
+      transform,
+      perFieldUs: (transform.median * 1000) / out.fields,
+      perInputMbMs: transform.median / (body.length / (1024 * 1024)),
+      floor,
+      overFloor: transform.median / floorMedian,
+      breakdown: { jsonPath: jsonPath.median, scanTwice: scanTwice.median, parse: parse.median, encryptAll: encryptAll.median },
+    };
+  });
+}
+
+/** The standard sizes: 1 KB, 10 KB, 100 KB and the largest body whose output fits 1 MB. */
+export function standardSizes(publicKeyPem: string, mode: RouteMode): { label: string; records: number }[] {
+  return [
+    { label: '1 KB', records: recordsFor(1024) },
+    { label: '10 KB', records: recordsFor(10 * 1024) },
+    { label: '100 KB', records: recordsFor(100 * 1024) },
+    { label: 'largest', records: largestRecords(edgeConfig(publicKeyPem, mode)) },
+  ];
+}

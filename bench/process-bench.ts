@@ -1,0 +1,112 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { RouteMode } from '../core/config';
+import { createDecryptor } from '../decrypt/decryptor';
+import { loopbackKmsClient } from '../test/helpers/decrypt';
+import { edgeConfig } from './edge-bench';
+import { peopleBody } from './records';
+import { figure, timeAsync, type Figure } from './stats';
+import { protectRequest } from '../edge/transform';
+
+const ROOT = process.env.FLE_ROOT ?? process.cwd();
+
+/** Cold start of a built bundle: a fresh process that loads it and serves one request, minus `node -e 0`. */
+export function coldStart(bundleFile: string, runs: number): { added: Figure; bare: Figure; withBundle: Figure } {
+  const dir = mkdtempSync(join(tmpdir(), 'cold-'));
+  const event = {
+    Records: [
+      {
+        cf: {
+          config: { requestId: 'cold-start', eventType: 'origin-request', distributionId: 'E', distributionDomainName: 'd' },
+          request: {
+            clientIp: '203.0.113.1',
+            method: 'POST',
+            uri: '/api/people',
+            querystring: '',
+            headers: { 'content-type': [{ key: 'Content-Type', value: 'application/json' }] },
+            body: { inputTruncated: false, action: 'read-only', encoding: 'base64', data: peopleBody(1).toString('base64') },
+          },
+        },
+      },
+    ],
+  };
+  const runner = join(dir, 'first-request.cjs');
+  writeFileSync(runner, `console.log = () => {};\nrequire(${JSON.stringify(bundleFile)}).handler(${JSON.stringify(event)}).then((r) => { if (!r.body || r.body.action !== 'replace') process.exit(1); });\n`);
+  const wall = (args: string[]): number => {
+    const start = performance.now();
+    const result = spawnSync(process.execPath, args, { stdio: 'ignore' });
+    if (result.status !== 0) throw new Error(`cold-start run failed: ${args.join(' ')}`);
+    return performance.now() - start;
+  };
+  const bare: number[] = [];
+  const withBundle: number[] = [];
+  wall(['-e', '0']);
+  wall([runner]);
+  for (let i = 0; i < runs; i += 1) {
+    bare.push(wall(['-e', '0']));
+    withBundle.push(wall([runner]));
+  }
+  const added = bare.map((b, i) => (withBundle[i] as number) - b);
+  return { added: figure(added), bare: figure(bare), withBundle: figure(withBundle) };
+}
+
+/** Peak RSS (MB) of the transform on one body, in a fresh process. */
+export function peakMemory(mode: RouteMode, records: number, publicKeyFile: string): { peakMb: number; addedMb: number } {
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'ts-run.mjs'), 'bench/memory-child.ts', mode, String(records), publicKeyFile], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`memory run failed: ${result.stderr}`);
+  const { baselineKb, peakKb } = JSON.parse(result.stdout) as { baselineKb: number; peakKb: number };
+  return { peakMb: peakKb / 1024, addedMb: (peakKb - baselineKb) / 1024 };
+}
+
+/** One decrypt measurement: a 100-record request, a mode and a concurrency. */
+export interface DecryptResult {
+  readonly mode: RouteMode;
+  readonly concurrency: number;
+  readonly markers: number;
+  readonly kmsCalls: number;
+  readonly wall: Figure;
+}
+
+/**
+ * Decrypts a request's stored body against the loopback KMS endpoint (in its own process, with
+ * injected latency per call), through the real SDK client.
+ */
+export async function benchDecrypt(
+  keys: { publicKeyPem: string; privateKeyFile: string },
+  cases: readonly { mode: RouteMode; concurrency: number; runs: number }[],
+  records: number,
+  latencyMs: number,
+): Promise<DecryptResult[]> {
+  const arn = 'arn:aws:kms:us-east-1:111122223333:key/bench';
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'ts-run.mjs'), 'bench/kms-child.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, FLE_BENCH_KEY_FILE: keys.privateKeyFile, FLE_BENCH_KEY_ARN: arn, FLE_BENCH_LATENCY_MS: String(latencyMs) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', () => reject(new Error('the KMS endpoint process exited')));
+    });
+    const results: DecryptResult[] = [];
+    for (const { mode, concurrency, runs } of cases) {
+      const outcome = protectRequest(edgeConfig(keys.publicKeyPem, mode), { method: 'POST', uri: '/api/people', contentType: 'application/json', body: peopleBody(records) });
+      if (outcome.action !== 'replace') throw new Error('expected a protected body');
+      const client = loopbackKmsClient(url);
+      const decryptor = createDecryptor({ keys: [{ id: '01', kmsKeyId: arn }], kmsClient: client, concurrency, kmsTimeoutMs: 120_000 });
+      let stats = { markers: 0, kmsCalls: 0 };
+      const wall = await timeAsync(async () => {
+        stats = (await decryptor.decrypt(outcome.body, { contentType: 'application/json' })).stats;
+      }, runs, 1);
+      client.destroy();
+      results.push({ mode, concurrency, markers: stats.markers, kmsCalls: stats.kmsCalls, wall });
+    }
+    return results;
+  } finally {
+    child.stdin?.end();
+    child.kill();
+  }
+}

@@ -1,0 +1,150 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildEdgeBundle } from '../cli/bundle';
+import { writeKeyPair } from '../cli/keygen';
+import { validateConfig, type RouteMode } from '../core/config';
+import { benchEdge, standardSizes, type EdgeResult } from './edge-bench';
+import { benchDecrypt, coldStart, peakMemory, type DecryptResult } from './process-bench';
+import { SENSITIVE_PATHS } from './records';
+import { show, type Figure } from './stats';
+
+/** Everything `npm run bench` measures. */
+export interface BenchResults {
+  readonly machine: { readonly cpu: string; readonly cores: number; readonly memoryGb: number; readonly platform: string };
+  readonly node: string;
+  readonly date: string;
+  readonly quick: boolean;
+  readonly edge: readonly EdgeResult[];
+  readonly bundle: { readonly bytes: number; readonly gzipBytes: number };
+  readonly coldStart: { readonly added: Figure; readonly bare: Figure; readonly withBundle: Figure };
+  readonly decrypt: readonly DecryptResult[];
+  /** Records in the decrypt request (6 sensitive fields each). */
+  readonly decryptRecords: number;
+  readonly memory: readonly { readonly mode: RouteMode; readonly records: number; readonly peakMb: number; readonly addedMb: number }[];
+  readonly targets: Readonly<Record<string, { readonly target: string; readonly value: number; readonly met: boolean }>>;
+}
+
+/** How much to measure: the full run, or a smoke run that only proves the harness works. */
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly log?: (line: string) => void;
+}
+
+/** Runs every benchmark. */
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const log = options.log ?? (() => undefined);
+  const quick = options.quick;
+  const dir = mkdtempSync(join(tmpdir(), 'edge-fle-bench-'));
+  const keys = writeKeyPair(join(dir, 'keys'), '01', 2048);
+  const publicKeyPem = readFileSync(keys.publicFile, 'utf8');
+
+  log('edge transform…');
+  const edge: EdgeResult[] = [];
+  for (const mode of ['rsa', 'envelope'] as const) {
+    const sizes = quick ? [{ label: '1 KB', records: 2 }] : standardSizes(publicKeyPem, mode);
+    edge.push(...benchEdge(publicKeyPem, mode, sizes, quick ? 2 : 15));
+  }
+
+  log('bundle and cold start…');
+  const config = validateConfig(
+    {
+      keys: [{ id: '01', publicKey: 'keys/01.pem' }],
+      encryptWith: '01',
+      routes: [{ name: 'people', methods: ['POST'], path: '/api/people', json: SENSITIVE_PATHS }],
+    },
+    () => publicKeyPem,
+  );
+  const bundle = await buildEdgeBundle(config, join(dir, 'edge'));
+  const cold = coldStart(bundle.file, quick ? 2 : 15);
+
+  log('decrypt against the loopback KMS endpoint (20 ms per call)…');
+  const records = quick ? 2 : 100;
+  const decrypt = await benchDecrypt(
+    { publicKeyPem, privateKeyFile: keys.privateFile },
+    quick
+      ? [
+          { mode: 'rsa', concurrency: 16, runs: 1 },
+          { mode: 'envelope', concurrency: 16, runs: 1 },
+        ]
+      : [
+          { mode: 'rsa', concurrency: 1, runs: 3 },
+          { mode: 'rsa', concurrency: 16, runs: 5 },
+          { mode: 'rsa', concurrency: 64, runs: 5 },
+          { mode: 'envelope', concurrency: 16, runs: 9 },
+        ],
+    records,
+    20,
+  );
+
+  log('memory…');
+  const memory = (['rsa', 'envelope'] as const).map((mode) => {
+    const largest = edge.filter((e) => e.mode === mode).at(-1) as EdgeResult;
+    return { mode, records: largest.records, ...peakMemory(mode, largest.records, keys.publicFile) };
+  });
+
+  const rsaLargest = edge.filter((e) => e.mode === 'rsa').at(-1) as EdgeResult;
+  const targets = {
+    'transform ÷ floor (rsa, largest)': { target: '≤ 1.15', value: rsaLargest.overFloor, met: rsaLargest.overFloor <= 1.15 },
+    'cold start added (ms)': { target: '≤ 10', value: cold.added.median, met: cold.added.median <= 10 },
+    'bundle bytes': { target: '≤ 32768', value: bundle.bytes, met: bundle.bytes <= 32 * 1024 },
+    'bundle gzip bytes': { target: '≤ 12288', value: bundle.gzipBytes, met: bundle.gzipBytes <= 12 * 1024 },
+  };
+  const cpu = cpus();
+  return {
+    machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryGb: Math.round(totalmem() / 2 ** 30), platform: `${process.platform} ${process.arch}` },
+    node: process.version,
+    date: new Date().toISOString(),
+    quick,
+    edge,
+    bundle: { bytes: bundle.bytes, gzipBytes: bundle.gzipBytes },
+    coldStart: cold,
+    decrypt,
+    decryptRecords: records,
+    memory,
+    targets,
+  };
+}
+
+/** The results as the plain-text tables `npm run bench` prints (and README quotes). */
+export function formatResults(r: BenchResults): string {
+  const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
+  const lines = [
+    `edge-fle bench: ${r.date}, Node ${r.node}, ${r.machine.cpu} (${r.machine.cores} cores, ${r.machine.memoryGb} GB)${r.quick ? ', QUICK (smoke) run' : ''}`,
+    'figures: median (min–max) over repeated runs',
+    '',
+    '| mode | body | records | fields | in → out | out/in | transform per request | per field | per input MB | floor | ÷ floor |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...r.edge.map(
+      (e) =>
+        `| ${e.mode} | ${e.label} | ${e.records} | ${e.fields} | ${kb(e.inputBytes)} → ${kb(e.outputBytes)} | ${e.sizeRatio.toFixed(2)} | ${show(e.transform)} | ${e.perFieldUs.toFixed(1)} µs | ${e.perInputMbMs.toFixed(0)} ms | ${e.floor.median.toFixed(2)} ms | ${e.overFloor.toFixed(2)} |`,
+    ),
+    '',
+    'where the time goes beyond the floor (largest body, medians): ' +
+      r.edge
+        .filter((e) => e.label === 'largest')
+        .map((e) => `${e.mode}: jsonpath-plus ${e.breakdown.jsonPath.toFixed(2)} ms, two text scans ${e.breakdown.scanTwice.toFixed(2)} ms (floor: encrypt ${e.breakdown.encryptAll.toFixed(2)} ms, parse ${e.breakdown.parse.toFixed(2)} ms)`)
+        .join('; '),
+    '',
+    `| edge bundle | ${r.bundle.bytes} bytes minified, ${r.bundle.gzipBytes} gzipped |`,
+    `| cold start added (load + first request − node -e 0) | ${show(r.coldStart.added)} (bare node ${r.coldStart.bare.median.toFixed(1)} ms) |`,
+    '',
+    `| decrypt, ${r.decryptRecords} records × 6 fields, 20 ms per KMS call | markers | KMS calls | wall time |`,
+    '|---|---|---|---|',
+    ...r.decrypt.map((d) => `| ${d.mode}, concurrency ${d.concurrency} | ${d.markers} | ${d.kmsCalls} | ${show(d.wall)} |`),
+    '',
+    '| memory (fresh process, largest body) | peak RSS | added by the transform |',
+    '|---|---|---|',
+    ...r.memory.map((m) => `| ${m.mode}, ${m.records} records | ${m.peakMb.toFixed(1)} MB | ${m.addedMb.toFixed(1)} MB |`),
+    '',
+    '| target | wanted | measured | met |',
+    '|---|---|---|---|',
+    ...Object.entries(r.targets).map(([name, t]) => `| ${name} | ${t.target} | ${Number.isInteger(t.value) ? t.value : t.value.toFixed(2)} | ${t.met ? 'yes' : 'NO'} |`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Writes the results as JSON. */
+export function writeResults(file: string, results: BenchResults): void {
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+}
