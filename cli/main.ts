@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../core/config-file';
 import { isKeyId } from '../core/marker';
 import { createDecryptor, type DecryptKey, type Decryptor } from '../decrypt/decryptor';
 import { DecryptError, InvalidRequestError } from '../decrypt/errors';
+import { jsonPathPlusEngine } from '../edge/expression-engine';
 import { toRejection } from '../edge/rejection';
 import { compileEdgeConfig, protectRequest } from '../edge/transform';
 import { startLocalStack } from '../local/stack';
@@ -156,7 +157,7 @@ async function encrypt(args: readonly string[], io: CliIo): Promise<number> {
   });
   const method = required(values.method, '--method');
   const uri = required(values.uri, '--uri').split('?', 1)[0] ?? '';
-  const config = compileEdgeConfig(loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH));
+  const config = compileEdgeConfig(loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH), jsonPathPlusEngine);
   const body = await io.stdin();
   try {
     const outcome = protectRequest(config, {

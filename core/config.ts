@@ -1,6 +1,9 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { checkJsonPathSyntax } from './jsonpath-syntax';
+import { maxOaepSha256Plaintext } from './sealer';
 import { isKeyId, markerClose } from './marker';
+
+export { maxOaepSha256Plaintext } from './sealer';
 
 /**
  * The config file (`config/fields.json`) and its validation. Validation is pure apart from reading
@@ -282,10 +285,6 @@ function readPublicKey(
   return { text: key.export({ type: 'spki', format: 'pem' }).toString(), key };
 }
 
-/** Largest plaintext one RSA-OAEP block with SHA-256 holds for a modulus of `bits`: k - 2·32 - 2. */
-export function maxOaepSha256Plaintext(bits: number): number {
-  return Math.ceil(bits / 8) - 2 * 32 - 2;
-}
 
 function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: ReadonlySet<string>, problem: Report): Route[] {
   if (!Array.isArray(raw) || raw.length === 0) {

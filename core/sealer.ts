@@ -1,7 +1,12 @@
 import { constants, createPublicKey, publicEncrypt, type KeyObject } from 'node:crypto';
-import { maxOaepSha256Plaintext, type FieldRule } from './config';
+import type { FieldRule } from './config';
 import { envelopePayloadLength, newDataKey, sealValue, type DataKey, type ValueKind } from './envelope';
 import { encodeRsaPayload, formatMarker } from './marker';
+
+/** Largest plaintext one RSA-OAEP block with SHA-256 holds for a modulus of `bits`: k - 2·32 - 2. */
+export function maxOaepSha256Plaintext(bits: number): number {
+  return Math.ceil(bits / 8) - 2 * 32 - 2;
+}
 
 /** A public key made ready once per container: imported, sized. */
 export interface EdgeKey {

@@ -1,8 +1,9 @@
-import { JSONPath } from 'jsonpath-plus';
 import type { FieldRule, JsonField, Limits } from '../core/config';
+import { evaluateJsonPath, type ParsedPath, type PathMatch } from '../core/jsonpath';
 import { decodeJsonString, scanJson } from '../core/json-scan';
 import type { MarkerMatcher } from '../core/marker';
 import { BodyLimitError, MalformedBodyError, MarkerInjectionError, PathEvaluationError } from './errors';
+import type { ExpressionEngine } from './expression-engine';
 import type { RequestSealer } from '../core/sealer';
 import { spliceFields, type FieldEdit } from './splice';
 
@@ -11,6 +12,13 @@ export interface FieldContext {
   readonly sealer: RequestSealer;
   readonly markers: MarkerMatcher;
   readonly limits: Limits;
+  /** Evaluates paths with filter or script expressions (absent when the config has none). */
+  readonly expressions?: ExpressionEngine | undefined;
+}
+
+/** A configured JSON field with its path parsed once, at compile time. */
+export interface CompiledJsonField extends JsonField {
+  readonly parsed: ParsedPath;
 }
 
 /** A transformed body: the new text, or undefined when nothing was selected (forward as is). */
@@ -28,7 +36,7 @@ export interface BodyResult {
  * Throws an EdgeError when the text is malformed, too deep or too large, holds a marker already,
  * or has a duplicate member name.
  */
-export function protectJson(text: string, fields: readonly JsonField[], context: FieldContext): BodyResult {
+export function protectJson(text: string, fields: readonly CompiledJsonField[], context: FieldContext): BodyResult {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -37,7 +45,7 @@ export function protectJson(text: string, fields: readonly JsonField[], context:
     throw new MalformedBodyError('MalformedJson', 'the body is not valid JSON');
   }
   inspectJson(text, context);
-  const targets = pointerTrie(selectValues(document, fields));
+  const targets = pointerTrie(selectValues(document, fields, context.expressions));
   if (targets.count === 0) return { text: undefined, fields: 0 };
   const edits = locateValues(text, targets.root, context.sealer);
   // Every selected value must be found in the text, or a plaintext would be forwarded.
@@ -104,26 +112,28 @@ const EMPTY: Set<string> = new Set();
  * Applies every configured path to the parsed document: JSON Pointer → the rule of the first path
  * that selected it. Null values are left alone.
  */
-function selectValues(document: unknown, fields: readonly JsonField[]): Map<string, FieldRule> {
+function selectValues(document: unknown, fields: readonly CompiledJsonField[], expressions: ExpressionEngine | undefined): Map<string, FieldRule> {
   const selected = new Map<string, FieldRule>();
   if (typeof document !== 'object' || document === null) return selected;
   let pointers: Map<object, string> | undefined;
   for (const field of fields) {
-    let results: { parent: unknown; parentProperty: unknown; value: unknown }[];
+    let results: PathMatch[];
     try {
-      results = JSONPath({ path: field.path, json: document, resultType: 'all', wrap: true, eval: 'safe' }) as typeof results;
+      if (!field.parsed.hasExpressions) results = evaluateJsonPath(document, field.parsed);
+      else if (expressions) results = expressions(field.path, document);
+      else throw new Error('no expression engine');
     } catch {
-      // The library's message may quote document values: keep only the configured path.
+      // An engine's message may quote document values: keep only the configured path.
       throw new PathEvaluationError(`the configured path "${field.path}" could not be evaluated on this body`);
     }
-    for (const { parent, parentProperty, value } of results) {
+    for (const { parent, property, value } of results) {
       if (value === null) continue;
-      // jsonpath-plus's own pointers drop members named "~", "^" or "@…()", so two locations could
-      // share one (and one of them pass in clear): each pointer is built here from its parent.
+      // Pointers are built here from each value's parent (jsonpath-plus's own drop members named
+      // "~", "^" or "@…()", so two locations could share one and one of them pass in clear).
       pointers ??= containerPointers(document);
-      const base = typeof parent === 'object' && parent !== null ? pointers.get(parent) : undefined;
+      const base = pointers.get(parent);
       if (base === undefined) throw new Error('internal: a selected value has no known parent');
-      const pointer = `${base}/${escapePointer(String(parentProperty))}`;
+      const pointer = `${base}/${escapePointer(property)}`;
       if (!selected.has(pointer)) selected.set(pointer, field);
     }
   }

@@ -1,9 +1,11 @@
-import type { EdgeConfig, FormField, Limits, Route } from '../core/config';
+import type { EdgeConfig, FormField, JsonField, Limits, Route } from '../core/config';
 import { createMarkerMatcher, type MarkerMatcher } from '../core/marker';
 import { importEdgeKey, RequestSealer, type EdgeKey } from '../core/sealer';
 import { BodyTruncatedError, MalformedBodyError, UnsupportedMediaTypeError } from './errors';
 import { protectForm } from './form-transform';
-import { protectJson, type BodyResult } from './json-transform';
+import { parseJsonPath } from '../core/jsonpath';
+import type { ExpressionEngine } from './expression-engine';
+import { protectJson, type BodyResult, type CompiledJsonField } from './json-transform';
 import { bodyFormatOf } from '../core/media-type';
 import { createRouteMatcher, type RouteMatcher } from './route-match';
 
@@ -14,6 +16,7 @@ import { createRouteMatcher, type RouteMatcher } from './route-match';
  */
 
 interface CompiledRoute extends Route {
+  readonly json: readonly CompiledJsonField[];
   /** Decoded field name → its rule (the first entry for a name wins). */
   readonly formFields: ReadonlyMap<string, FormField>;
 }
@@ -25,26 +28,39 @@ export interface CompiledEdgeConfig {
   readonly keys: ReadonlyMap<string, EdgeKey>;
   readonly markers: MarkerMatcher;
   readonly limits: Limits;
+  readonly expressions: ExpressionEngine | undefined;
 }
 
 /**
- * Compiles an edge config: imports every configured public key into a KeyObject and prepares the
- * route matchers and the marker matcher for every configured key id.
+ * Compiles an edge config: imports every configured public key into a KeyObject, parses every path
+ * and prepares the route matchers and the marker matcher for every configured key id. Paths with
+ * filter or script expressions need `expressions` (jsonpath-plus, from `expression-engine.ts`).
  */
-export function compileEdgeConfig(config: EdgeConfig): CompiledEdgeConfig {
+export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEngine): CompiledEdgeConfig {
   const keys = new Map(config.keys.map((k) => [k.id, importEdgeKey(k.id, k.publicKeyPem)] as const));
   for (const route of config.routes) {
     for (const field of [...route.json, ...route.form]) {
       if (!keys.has(field.key)) throw new RangeError(`route "${route.name}" names an unknown key id "${field.key}"`);
     }
   }
+  const compileField = (field: JsonField): CompiledJsonField => {
+    const parsed = parseJsonPath(field.path);
+    if (typeof parsed === 'string') throw new RangeError(`bad JSONPath "${field.path}": ${parsed}`);
+    if (parsed.hasExpressions && !expressions) throw new RangeError(`"${field.path}" has an expression but no expression engine was given`);
+    return { ...field, parsed };
+  };
   return {
     routes: createRouteMatcher(
-      config.routes.map((route) => ({ ...route, formFields: new Map([...route.form].reverse().map((f) => [f.name, f] as const)) })),
+      config.routes.map((route) => ({
+        ...route,
+        json: route.json.map(compileField),
+        formFields: new Map([...route.form].reverse().map((f) => [f.name, f] as const)),
+      })),
     ),
     keys,
     markers: createMarkerMatcher(config.keys.map((k) => k.id)),
     limits: config.limits,
+    expressions,
   };
 }
 
@@ -105,7 +121,7 @@ export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput):
   } catch {
     throw new MalformedBodyError('InvalidUtf8', 'the body is not valid UTF-8');
   }
-  const context = { sealer: new RequestSealer(config.keys), markers: config.markers, limits: config.limits };
+  const context = { sealer: new RequestSealer(config.keys), markers: config.markers, limits: config.limits, expressions: config.expressions };
   const result: BodyResult =
     format === 'json' ? protectJson(text, route.json, context) : protectForm(text, route.formFields, context);
   if (result.text === undefined) return { action: 'forward', route: route.name, fields: 0 };

@@ -3,3 +3,9 @@ declare module 'fle:edge-config' {
   const config: import('../core/config').EdgeConfig;
   export default config;
 }
+
+/** jsonpath-plus for paths with expressions, when the config has any; undefined otherwise. */
+declare module 'fle:expression-engine' {
+  const engine: import('../edge/expression-engine').ExpressionEngine | undefined;
+  export default engine;
+}

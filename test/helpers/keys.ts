@@ -1,6 +1,7 @@
 import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { DEFAULT_LIMITS, type EdgeConfig, type FormField, type JsonField, type Limits, type Route } from '../../core/config';
 import { createMarkerMatcher, decodeRsaPayload } from '../../core/marker';
+import { jsonPathPlusEngine } from '../../edge/expression-engine';
 import { compileEdgeConfig, type CompiledEdgeConfig } from '../../edge/transform';
 
 /** A PEM key pair made for tests. */
@@ -61,7 +62,7 @@ export function edgeConfig(options: { routes?: Route[]; limits?: Partial<Limits>
 
 /** {@link edgeConfig}, compiled. */
 export function compiled(options: Parameters<typeof edgeConfig>[0] = {}): CompiledEdgeConfig {
-  return compileEdgeConfig(edgeConfig(options));
+  return compileEdgeConfig(edgeConfig(options), jsonPathPlusEngine);
 }
 
 /** Decrypts one post-compatible payload with a private key (independent of the edge code). */

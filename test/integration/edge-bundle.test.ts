@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
@@ -83,5 +83,29 @@ describe('the built edge bundle, alone in an empty folder', () => {
     expect(logs).toHaveLength(events.length);
     expect(logs.map((line) => JSON.parse(line).outcome)).toEqual(['protected', 'rejected', 'forwarded', 'forwarded', 'rejected']);
     expect(logs.join('\n')).not.toContain('123-45-6789');
+  });
+});
+
+describe('what the bundle carries', () => {
+  it('leaves jsonpath-plus out unless a path has a filter expression, and then evaluates it', async () => {
+    const plain = makeWorkspace();
+    const small = await buildEdgeBundle(loadConfigFile(plain.configFile), join(plain.dir, 'plain'));
+    const filtered = makeWorkspace({
+      keys: [{ id: '01', publicKey: 'keys/01.pem' }],
+      encryptWith: '01',
+      routes: [{ name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[?(@.kind === "card")].number'] }],
+    });
+    const large = await buildEdgeBundle(loadConfigFile(filtered.configFile), join(filtered.dir, 'filtered'));
+    expect(readFileSync(small.file, 'utf8')).not.toContain('jsep');
+    expect(readFileSync(large.file, 'utf8')).toContain('jsep');
+    expect(large.bytes - small.bytes).toBeGreaterThan(10_000);
+
+    const dir = mkdtempSync(join(tmpdir(), 'edge-bundle-'));
+    copyFileSync(large.file, join(dir, 'index.js'));
+    const body = '[{"kind": "card", "number": "4111"}, {"kind": "note", "number": "42"}]';
+    const { results } = runBundle(dir, [originRequestEvent({ body, contentType: 'application/json' })]);
+    const out = JSON.parse((results[0] as CloudFrontRequest).body!.data);
+    expect(rsaDecrypt(createMarkerMatcher(['01']).find(out[0].number)[0]!.payload)).toBe('4111');
+    expect(out[1].number).toBe('42');
   });
 });

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { JSONPath } from 'jsonpath-plus';
+import { evaluateJsonPath, parseJsonPath } from '../../../core/jsonpath';
 import { createMarkerMatcher, isRsaPayload } from '../../../core/marker';
 import { createDecryptor } from '../../../decrypt/decryptor';
 import { EdgeError } from '../../../edge/errors';
@@ -196,3 +198,39 @@ describe('form transform properties', () => {
     );
   });
 });
+
+describe('the edge JSONPath evaluator agrees with jsonpath-plus', () => {
+  // Constructs on which jsonpath-plus is right: names, wildcards, non-negative indexes and slices, descent.
+  const segment = fc.oneof(
+    fc.constantFrom('.a', '.b', '.ssn', '[*]', '.*', '[0]', '[1]', '[0,1]', '[1:]', '[:2]', '[::2]', "['a']", '["b"]', '..a', '..ssn', '..*', '..[0]'),
+  );
+  const paths = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `$${parts.join('')}`);
+  const key = fc.constantFrom('a', 'b', 'ssn', 'c', '0');
+  const tree = fc.letrec<{ node: unknown }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.constant(null)),
+      fc.array(tie('node'), { maxLength: 3 }),
+      fc.dictionary(key, tie('node'), { maxKeys: 4 }),
+    ),
+  })).node;
+
+  it('selects the same values at the same places', () => {
+    fc.assert(
+      // The edge evaluates paths on objects and arrays only (a scalar body has no fields).
+      fc.property(fc.oneof(fc.dictionary(key, tree, { maxKeys: 4 }), fc.array(tree, { maxLength: 3 })), paths, (doc, path) => {
+        const parsed = parseJsonPath(path);
+        if (typeof parsed === 'string') throw new Error(parsed);
+        const ours = evaluateJsonPath(doc, parsed);
+        const theirs = ((JSONPath({ path, json: doc as object, resultType: 'all', wrap: true }) ?? []) as { parent: unknown; parentProperty: unknown }[]).filter(
+          (t) => typeof t.parent === 'object' && t.parent !== null,
+        );
+        // The same (parent object, property) pairs, compared by identity; order aside.
+        expect(ours.length).toBe(theirs.length);
+        for (const m of ours) expect(theirs.some((t) => t.parent === m.parent && String(t.parentProperty) === m.property)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
