@@ -1,7 +1,7 @@
 import { constants, createPublicKey, publicEncrypt, type KeyObject } from 'node:crypto';
 import type { FieldRule } from './config';
 import { envelopePayloadLength, newDataKey, sealValue, type DataKey, type ValueKind } from './envelope';
-import { encodeRsaPayload, formatMarker } from './marker';
+import { encodeRsaPayload, markerWriter } from './marker';
 
 /** Largest plaintext one RSA-OAEP block with SHA-256 holds for a modulus of `bits`: k - 2·32 - 2. */
 export function maxOaepSha256Plaintext(bits: number): number {
@@ -15,13 +15,18 @@ export interface EdgeKey {
   readonly modulusBytes: number;
   /** Largest string (UTF-8 bytes) one RSA block holds. */
   readonly maxPlaintextBytes: number;
+  readonly marker: ReturnType<typeof markerWriter>;
+  /** Length of every post-style marker of this key. */
+  readonly rsaMarkerLength: number;
 }
 
 /** Imports a public key for the edge (once, at module load). */
 export function importEdgeKey(id: string, publicKeyPem: string): EdgeKey {
   const key = createPublicKey(publicKeyPem);
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-  return { id, key, modulusBytes: Math.ceil(bits / 8), maxPlaintextBytes: maxOaepSha256Plaintext(bits) };
+  const marker = markerWriter(id);
+  const modulusBytes = Math.ceil(bits / 8);
+  return { id, key, modulusBytes, maxPlaintextBytes: maxOaepSha256Plaintext(bits), marker, rsaMarkerLength: marker.overhead + 4 * Math.ceil(modulusBytes / 3) };
 }
 
 function rsaEncrypt(key: EdgeKey, plaintext: Uint8Array): Buffer {
@@ -55,14 +60,14 @@ export class RequestSealer {
     if (rule.mode === 'rsa' && kind === 's' && value.byteLength <= key.maxPlaintextBytes) {
       return {
         payload: 'rsa',
-        markerLength: formatMarker(key.id, '').length + 4 * Math.ceil(key.modulusBytes / 3),
-        seal: () => formatMarker(key.id, encodeRsaPayload(rsaEncrypt(key, value))),
+        markerLength: key.rsaMarkerLength,
+        seal: () => key.marker.wrap(encodeRsaPayload(rsaEncrypt(key, value))),
       };
     }
     return {
       payload: 'envelope',
-      markerLength: formatMarker(key.id, '').length + envelopePayloadLength(key.modulusBytes, Buffer.byteLength(location, 'utf8'), value.byteLength),
-      seal: () => formatMarker(key.id, sealValue(this.dataKey(key), key.id, location, kind, value)),
+      markerLength: key.marker.overhead + envelopePayloadLength(key.modulusBytes, Buffer.byteLength(location, 'utf8'), value.byteLength),
+      seal: () => key.marker.wrap(sealValue(this.dataKey(key), key.id, location, kind, value)),
     };
   }
 
