@@ -169,12 +169,13 @@ interface PointerNode {
 function pointerTrie(selected: ReadonlyMap<string, FieldRule>): { root: PointerNode; count: number } {
   const root: PointerNode = { rule: undefined, children: new Map() };
   // Shorter pointers first, so an ancestor is in place before its descendants arrive.
-  const pointers = [...selected.keys()].sort((a, b) => a.split('/').length - b.split('/').length);
+  const entries = [...selected].map(([pointer, rule]) => ({ segments: pointer.split('/').slice(1), rule }));
+  entries.sort((a, b) => a.segments.length - b.segments.length);
   let count = 0;
-  for (const pointer of pointers) {
+  for (const { segments, rule } of entries) {
     let node = root;
     let covered = false;
-    for (const raw of pointer.split('/').slice(1)) {
+    for (const raw of segments) {
       if (node.rule) {
         covered = true;
         break;
@@ -188,7 +189,7 @@ function pointerTrie(selected: ReadonlyMap<string, FieldRule>): { root: PointerN
       node = child;
     }
     if (covered || node.rule) continue;
-    node.rule = selected.get(pointer);
+    node.rule = rule;
     count += 1;
   }
   return { root, count };

@@ -19,7 +19,8 @@ export interface FieldEdit {
  * checks the exact size again at the end (form encoding lengthens some markers).
  */
 export function spliceFields(text: string, edits: readonly FieldEdit[], encode: (marker: string) => string = (marker) => marker): string {
-  const ordered = [...edits].sort((a, b) => a.start - b.start);
+  // Edits arrive in text order from both transforms; sort only if one does not.
+  const ordered = edits.every((edit, i) => i === 0 || (edits[i - 1] as FieldEdit).start <= edit.start) ? edits : [...edits].sort((a, b) => a.start - b.start);
   let lowerBound = Buffer.byteLength(text, 'utf8');
   for (const edit of ordered) {
     const added = (edit.prefix?.length ?? 0) + edit.plan.markerLength + (edit.suffix?.length ?? 0);
