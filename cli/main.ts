@@ -12,6 +12,7 @@ import { toRejection } from '../edge/rejection';
 import { compileEdgeConfig, protectRequest } from '../edge/transform';
 import { startLocalStack } from '../local/stack';
 import { buildDecryptBundle, buildEdgeBundle } from './bundle';
+import { DEV_KEY_DIR, loadDeployConfig } from './dev-keys';
 import { KEY_BITS, keyPairFiles, writeKeyPair } from './keygen';
 import { fetchKmsPublicKey, UnsuitableKeyError } from './public-key';
 
@@ -37,7 +38,8 @@ const USAGE = `usage: fle <command> [options]
   rewrap --to ID [decrypt's options] < in > out      re-encrypt every marker to key ID, never writing plaintext
   fetch-public-key --key-id ARN --out PEM [--region R] [--kms-endpoint URL] [--force]
                                                     write a KMS key's public key (checked) as PEM
-  build-edge [--config F] --out DIR                 bundle the Lambda@Edge function for a config
+  build-edge [--config F] --out DIR [--allow-dev-keys]
+                                                    bundle the Lambda@Edge function for a config
   build-decrypt --out DIR                           bundle the decrypt Lambda
   serve [--config F] [--private-key ID=PEM]... [--edge-port 8080] [--origin-port 8081]
         [--decrypt-port 8082] [--origin URL]         the local stack (npm start)
@@ -177,9 +179,12 @@ async function encrypt(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 async function buildEdge(args: readonly string[], io: CliIo): Promise<number> {
-  const values = options(args, { config: { type: 'string' }, out: { type: 'string' } });
+  const values = options(args, { config: { type: 'string' }, out: { type: 'string' }, 'allow-dev-keys': { type: 'boolean' } });
   const out = required(values.out, '--out');
-  const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH);
+  const { config, devKeyIds } = loadDeployConfig(values.config ?? DEFAULT_CONFIG_PATH, values['allow-dev-keys'] ?? false);
+  if (devKeyIds.length > 0) {
+    io.stderr(`fle: no public key file for key(s) ${devKeyIds.join(', ')}: this bundle uses generated DEV keys (${DEV_KEY_DIR}); never deploy it\n`);
+  }
   const report = await buildEdgeBundle(config, out);
   io.stdout(`wrote ${report.file} (${report.bytes} bytes, ${report.gzipBytes} gzipped)\n`);
   return 0;

@@ -4,7 +4,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { buildDecryptBundle, buildEdgeBundle } from '../cli/bundle';
-import { loadDeployConfig } from './dev-keys';
+import { loadDeployConfig } from '../cli/dev-keys';
 import { readParams } from './params';
 import { addStacks } from './stacks';
 

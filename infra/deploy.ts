@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { loadDeployConfig } from './dev-keys';
+import { loadDeployConfig } from '../cli/dev-keys';
 import { deployPlan, KEYS_OUTPUTS_FILE, keyArnsFromOutputs, type DeployStep } from './deploy-plan';
 import { readParams } from './params';
 

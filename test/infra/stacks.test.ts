@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDecryptBundle, buildEdgeBundle } from '../../cli/bundle';
 import { ConfigError, type FleConfig } from '../../core/config';
 import { loadConfigFile } from '../../core/config-file';
-import { loadDeployConfig } from '../../infra/dev-keys';
+import { loadDeployConfig } from '../../cli/dev-keys';
 import { acknowledgements } from '../../infra/nag';
 import { readParams, type DeployParams } from '../../infra/params';
 import { addStacks, type Bundles } from '../../infra/stacks';

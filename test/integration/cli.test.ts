@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -117,5 +117,20 @@ describe('fle build-edge', () => {
     const out = join(ws.dir, 'bundle');
     expect(fle(['build-edge', '--config', ws.configFile, '--out', out]).status).toBe(1);
     expect(existsSync(join(out, 'index.js'))).toBe(false);
+  });
+});
+
+describe('fle build-edge with missing key files', () => {
+  it('refuses by default, and with --allow-dev-keys builds with a labelled dev key', () => {
+    const ws = makeWorkspace();
+    rmSync(join(ws.dir, 'keys', '01.pem'));
+    const strict = fle(['build-edge', '--config', ws.configFile, '--out', join(ws.dir, 'strict')], '', ws.dir);
+    expect(strict.status).toBe(1);
+    expect(strict.stderr.toString()).toContain('cannot read public key file');
+    const dev = fle(['build-edge', '--config', ws.configFile, '--out', join(ws.dir, 'dev'), '--allow-dev-keys'], '', ws.dir);
+    expect(dev.status).toBe(0);
+    expect(dev.stderr.toString()).toContain('DEV keys');
+    expect(existsSync(join(ws.dir, 'dev', 'index.js'))).toBe(true);
+    expect(existsSync(join(ws.dir, '.build', 'dev-keys', '01.pem'))).toBe(true);
   });
 });

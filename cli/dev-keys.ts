@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { writeKeyPair } from '../cli/keygen';
+import { writeKeyPair } from './keygen';
 import type { FleConfig } from '../core/config';
 import { loadConfigFile, type KeyFileReader } from '../core/config-file';
 
