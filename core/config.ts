@@ -166,8 +166,9 @@ export function validateConfig(raw: unknown, readKeyFile: ReadKeyFile): FleConfi
   if (!isObject(raw)) throw new ConfigError([{ where: 'config', message: 'must be a JSON object' }]);
   for (const field of Object.keys(raw)) if (!TOP_LEVEL.has(field)) problem('config', `unknown property "${field}"`);
 
-  const keys = validateKeys(raw.keys, readKeyFile, problem);
-  const keyIds = new Set(keys.map((k) => k.id));
+  // Ids count as configured even when their PEM has a problem, so one bad file is one problem.
+  const keyIds = new Set<string>();
+  const keys = validateKeys(raw.keys, readKeyFile, problem, keyIds);
 
   const encryptWith = raw.encryptWith;
   if (typeof encryptWith !== 'string') problem('encryptWith', 'must name a key id');
@@ -183,13 +184,12 @@ export function validateConfig(raw: unknown, readKeyFile: ReadKeyFile): FleConfi
 
 type Report = (where: string, message: string) => void;
 
-function validateKeys(raw: Json | undefined, readKeyFile: ReadKeyFile, problem: Report): ResolvedKey[] {
+function validateKeys(raw: Json | undefined, readKeyFile: ReadKeyFile, problem: Report, seen: Set<string>): ResolvedKey[] {
   if (!Array.isArray(raw) || raw.length === 0) {
     problem('keys', 'must be a non-empty list');
     return [];
   }
   const keys: ResolvedKey[] = [];
-  const seen = new Set<string>();
   raw.forEach((entry, index) => {
     let where = `keys[${index}]`;
     if (!isObject(entry)) {

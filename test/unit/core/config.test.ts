@@ -166,3 +166,14 @@ describe('validateConfig', () => {
     expect(problemsOf([])).toEqual([{ where: 'config', message: 'must be a JSON object' }]);
   });
 });
+
+describe('problem reports', () => {
+  it('report one unreadable key file once, not again for every field that uses the key', () => {
+    const problems = problemsOf({
+      keys: [{ id: '01', publicKey: 'keys/missing.pem' }],
+      encryptWith: '01',
+      routes: [{ name: 'people', methods: ['POST'], path: '/x', json: ['$..ssn', '$..email'], form: ['pin'] }],
+    });
+    expect(problems).toEqual([{ where: 'keys[0] (01)', message: expect.stringContaining('cannot read public key file') }]);
+  });
+});
