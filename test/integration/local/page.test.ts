@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../../core/config-file';
-import { startLocalStack, type LocalStack } from '../../../local/stack';
-import { makeWorkspace } from '../../helpers/workspace';
+import type { LocalStack } from '../../../local/stack';
+import { startTestStack } from '../../helpers/local-stack';
 
 /**
  * The try-it page in Debian's Chromium (installed by .ci/run), driven by playwright-core: a person
@@ -16,19 +15,10 @@ let stack: LocalStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  const ws = makeWorkspace({
+  stack = await startTestStack({}, {
     keys: [{ id: '01', publicKey: 'keys/01.pem' }],
     encryptWith: '01',
     routes: [{ name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[*].ssn', '$[*].email', '$..card.number'], form: ['ssn', 'email', 'card_number'] }],
-  });
-  stack = await startLocalStack({
-    config: loadConfigFile(ws.configFile),
-    configDir: dirname(ws.configFile),
-    edgePort: 0,
-    originPort: 0,
-    decryptPort: 0,
-    dataDir: join(ws.dir, '.local'),
-    log: () => undefined,
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,

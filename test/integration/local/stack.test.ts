@@ -5,27 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfigFile } from '../../../core/config-file';
 import { scanMarkers } from '../../../core/marker';
-import { startLocalStack, type LocalStack } from '../../../local/stack';
+import type { LocalStack } from '../../../local/stack';
+import { startTestStack } from '../../helpers/local-stack';
 import { makeWorkspace, ROOT } from '../../helpers/workspace';
 
 const sample = readFileSync(join(ROOT, 'examples', 'people.json'), 'utf8');
 const SECRETS = ['123-45-6789', '987-65-4321', 'alejandro.rosalez@example.com', 'nikki_wolf@example.com', '4111 1111 1111 1111'];
 
-function workspaceStack(extra: Partial<Parameters<typeof startLocalStack>[0]> = {}) {
-  const ws = makeWorkspace();
-  return startLocalStack({
-    config: loadConfigFile(ws.configFile),
-    configDir: dirname(ws.configFile),
-    edgePort: 0,
-    originPort: 0,
-    decryptPort: 0,
-    dataDir: join(ws.dir, '.local'),
-    log: () => undefined,
-    ...extra,
-  });
-}
+const workspaceStack = (extra: Parameters<typeof startTestStack>[0] = {}) => startTestStack(extra);
 
 /** A bundle that does what a test needs instead of the edge transform. */
 function bundle(source: string): string {
