@@ -3,8 +3,6 @@ import { checkJsonPathSyntax } from './jsonpath-syntax';
 import { maxOaepSha256Plaintext } from './sealer';
 import { isKeyId, markerClose } from './marker';
 
-export { maxOaepSha256Plaintext } from './sealer';
-
 /**
  * The config file (`config/fields.json`) and its validation. Validation is pure apart from reading
  * key files, which the caller passes in, so the CLI reads from disk and tests from memory.

@@ -42,18 +42,10 @@ export function markerClose(keyId: string): string {
 }
 
 /**
- * Wraps a payload in the markers of a key id.
- *
- * @example formatMarker('01', 'QUJD') // '#01#QUJD#10#'
- */
-export function formatMarker(keyId: string, payload: string): string {
-  if (!isKeyId(keyId)) throw new RangeError('invalid key id');
-  return markerOpen(keyId) + payload + markerClose(keyId);
-}
-
-/**
  * A marker writer for one key id, with its delimiters made once (the edge writes thousands of
  * markers per request).
+ *
+ * @example markerWriter('01').wrap('QUJD') // '#01#QUJD#10#'
  */
 export function markerWriter(keyId: string): { readonly overhead: number; wrap(payload: string): string } {
   const open = markerOpen(keyId);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
+import { MAX_BODY_BYTES } from '../edge/limits';
 import { InvocationError, type LambdaRuntime } from './lambda-runtime';
 
 /**
@@ -8,8 +9,6 @@ import { InvocationError, type LambdaRuntime } from './lambda-runtime';
  * so the real edge bundle can be exercised on one machine.
  */
 
-/** CloudFront exposes at most this much body to the function, and accepts at most this much back. */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Headers a Lambda@Edge origin-request function may not change (CloudFront answers 502). */
 const READ_ONLY = ['accept-encoding', 'content-length', 'if-modified-since', 'if-none-match', 'if-range', 'if-unmodified-since', 'transfer-encoding', 'via'];
@@ -46,7 +45,7 @@ export function originRequestEvent(viewer: ViewerRequest, origin: URL): CloudFro
   headers.host = [{ key: 'Host', value: origin.host }];
   headers['x-forwarded-for'] = [{ key: 'X-Forwarded-For', value: viewer.clientIp }];
   headers.via = [{ key: 'Via', value: '2.0 local.cloudfront.net (CloudFront stand-in)' }];
-  const truncated = viewer.body.length > BODY_LIMIT_BYTES;
+  const truncated = viewer.body.length > MAX_BODY_BYTES;
   const request: CloudFrontRequest = {
     clientIp: viewer.clientIp,
     method: viewer.method,
@@ -71,7 +70,7 @@ export function originRequestEvent(viewer: ViewerRequest, origin: URL): CloudFro
       inputTruncated: truncated,
       action: 'read-only',
       encoding: 'base64',
-      data: viewer.body.subarray(0, BODY_LIMIT_BYTES).toString('base64'),
+      data: viewer.body.subarray(0, MAX_BODY_BYTES).toString('base64'),
     };
   }
   return {
@@ -135,7 +134,7 @@ export function judgeResult(event: CloudFrontRequestEvent, result: unknown, orig
     const status = Number(response.status);
     if (!/^\d{3}$/.test(String(response.status)) || status < 200 || status > 599) return { kind: 'invalid', reason: `invalid status ${String(response.status)}` };
     const body = Buffer.from(response.body ?? '', response.bodyEncoding === 'base64' ? 'base64' : 'utf8');
-    if (body.length > BODY_LIMIT_BYTES) return { kind: 'invalid', reason: 'the generated response body is over 1 MB' };
+    if (body.length > MAX_BODY_BYTES) return { kind: 'invalid', reason: 'the generated response body is over 1 MB' };
     const problem = headerProblem({}, response.headers);
     if (problem) return { kind: 'invalid', reason: problem };
     return { kind: 'respond', status, headers: flatten(response.headers), body };
@@ -146,7 +145,7 @@ export function judgeResult(event: CloudFrontRequestEvent, result: unknown, orig
   if (problem) return { kind: 'invalid', reason: problem };
   if (after.body?.action === 'replace') {
     const body = Buffer.from(after.body.data ?? '', after.body.encoding === 'base64' ? 'base64' : 'utf8');
-    if (body.length > BODY_LIMIT_BYTES) return { kind: 'invalid', reason: 'the replaced body is over 1 MB' };
+    if (body.length > MAX_BODY_BYTES) return { kind: 'invalid', reason: 'the replaced body is over 1 MB' };
     return { kind: 'forward', request: after, body };
   }
   return { kind: 'forward', request: after, body: originalBody };

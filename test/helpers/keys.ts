@@ -49,11 +49,11 @@ export function route(overrides: RouteOverrides = {}): Route {
   };
 }
 
-/** An edge config with key 01 (and 02 when asked) from {@link testKeyPair}. */
-export function edgeConfig(options: { routes?: Route[]; limits?: Partial<Limits>; extraKeyIds?: string[] } = {}): EdgeConfig {
+/** An edge config with key 01 from {@link testKeyPair}. */
+export function edgeConfig(options: { routes?: Route[]; limits?: Partial<Limits> } = {}): EdgeConfig {
   const pem = testKeyPair().publicKeyPem;
   return {
-    keys: [{ id: '01', publicKeyPem: pem }, ...(options.extraKeyIds ?? []).map((id) => ({ id, publicKeyPem: pem }))],
+    keys: [{ id: '01', publicKeyPem: pem }],
     encryptWith: '01',
     routes: options.routes ?? [route()],
     limits: { ...DEFAULT_LIMITS, ...options.limits },

@@ -4,16 +4,17 @@ import {
   scanMarkers,
   decodeRsaPayload,
   encodeRsaPayload,
-  formatMarker,
   isKeyId,
   isRsaPayload,
   markerClose,
   markerOpen,
+  markerWriter,
 } from '../../../core/marker';
 
 describe('marker format', () => {
   it('wraps key 01 as #01#…#10#, as the reference post does', () => {
-    expect(formatMarker('01', 'QUJD')).toBe('#01#QUJD#10#');
+    expect(markerWriter('01').wrap('QUJD')).toBe('#01#QUJD#10#');
+    expect(markerWriter('01').overhead).toBe(8);
     expect(markerOpen('a7Z')).toBe('#a7Z#');
     expect(markerClose('a7Z')).toBe('#Z7a#');
   });
@@ -21,7 +22,7 @@ describe('marker format', () => {
   it('refuses key ids that could imitate a delimiter', () => {
     for (const bad of ['', '0#1', 'abc def', '123456789', 'ü', '-1']) expect(isKeyId(bad)).toBe(false);
     for (const good of ['01', 'A', 'k2026v01']) expect(isKeyId(good)).toBe(true);
-    expect(() => formatMarker('0#', 'QUJD')).toThrow(RangeError);
+    expect(() => markerWriter('0#')).toThrow(RangeError);
   });
 
   it('encodes the payload as standard padded base64 and reads it back', () => {
