@@ -76,7 +76,8 @@ export interface Decryptor {
 
 export const DEFAULT_CONCURRENCY = 16;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF: it is part of the value, not a byte-order mark.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function regionOf(kmsKeyId: string): string | undefined {
   return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(kmsKeyId)?.[1];

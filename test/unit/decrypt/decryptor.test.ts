@@ -148,3 +148,11 @@ describe('mapBounded', () => {
     expect(aborted).toEqual([2]);
   });
 });
+
+describe('values that look like encodings', () => {
+  it('keeps a leading U+FEFF in a value (it is data, not a byte-order mark)', async () => {
+    const doc = [{ ssn: '\uFEFF', notes: '\uFEFFstarts with a BOM' }];
+    const stored = edgeProtect(JSON.stringify(doc), 'application/json');
+    expect(JSON.parse((await local().decrypt(stored, { contentType: 'application/json' })).text)).toEqual(doc);
+  });
+});
