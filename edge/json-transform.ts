@@ -205,6 +205,9 @@ interface Frame {
   readonly pointer: string;
 }
 
+/** An unpaired UTF-16 surrogate (in `u` mode, a well-formed pair is one code point and does not match). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
@@ -252,8 +255,11 @@ function locateValues(text: string, root: PointerNode, sealer: RequestSealer): F
     string(start, end, escaped) {
       const { node, pointer } = next();
       if (!node?.rule) return;
-      const value = Buffer.from(decodeJsonString(text, start, end, escaped), 'utf8');
-      edits.push({ start, end, plan: sealer.plan(node.rule, 's', value, `json:${pointer}`) });
+      const decoded = decodeJsonString(text, start, end, escaped);
+      // JSON may spell an unpaired surrogate (\ud800), which UTF-8 cannot carry: such a string is
+      // sealed as its exact JSON text instead, so it comes back unchanged.
+      if (LONE_SURROGATE.test(decoded)) sealJson(node.rule, pointer, start - 1, end + 1);
+      else edits.push({ start, end, plan: sealer.plan(node.rule, 's', Buffer.from(decoded, 'utf8'), `json:${pointer}`) });
     },
     scalar(start, end) {
       const { node, pointer } = next();

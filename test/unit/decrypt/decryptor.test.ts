@@ -150,6 +150,15 @@ describe('mapBounded', () => {
 });
 
 describe('values that look like encodings', () => {
+  it('round-trips a string with an unpaired surrogate, which UTF-8 cannot carry, exactly', async () => {
+    const body = '[{"ssn": "\\ud800 lone", "notes": "pair \\ud83d\\ude00"}]';
+    const stored = edgeProtect(body, 'application/json');
+    expect(stored).not.toContain('lone');
+    const { text } = await local().decrypt(stored, { contentType: 'application/json' });
+    expect(JSON.parse(text)).toEqual(JSON.parse(body));
+    expect(JSON.parse(text)[0].ssn.charCodeAt(0)).toBe(0xd800);
+  });
+
   it('keeps a leading U+FEFF in a value (it is data, not a byte-order mark)', async () => {
     const doc = [{ ssn: '\uFEFF', notes: '\uFEFFstarts with a BOM' }];
     const stored = edgeProtect(JSON.stringify(doc), 'application/json');
