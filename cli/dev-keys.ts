@@ -1,28 +1,35 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { writeKeyPair } from './keygen';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { FleConfig } from '../core/config';
 import { loadConfigFile, type KeyFileReader } from '../core/config-file';
+import { writeKeyPair } from './keygen';
 
-/** Where generated development keys go: git-ignored, never beside the real ones. */
+/** Where generated development keys go for builds and synth: git-ignored, never beside the real ones. */
 export const DEV_KEY_DIR = '.build/dev-keys';
 
 /**
- * Loads the config for synthesis. With `allowDevKeys`, a public key file that does not exist is
- * replaced by a development key generated under {@link DEV_KEY_DIR} (and reported), so a fresh
- * clone synthesises offline; without it, a missing file is the config's usual clear error.
+ * Where a missing public key file's development key pair is made: `none` (a missing file stays
+ * the config's usual clear error), `build` (under {@link DEV_KEY_DIR}, for bundles and synth:
+ * labelled, never deployed), or `in-place` (at the path the config names, private key beside it:
+ * the local stack's first run, whose decrypt endpoint then finds the private key).
  */
-export function loadDeployConfig(configFile: string, allowDevKeys: boolean): { config: FleConfig; devKeyIds: string[] } {
+export type DevKeys = 'none' | 'build' | 'in-place';
+
+/** Loads a config, making development keys for missing public key files as `devKeys` says. */
+export function loadDeployConfig(configFile: string, devKeys: DevKeys): { config: FleConfig; devKeyIds: string[]; made: string[] } {
   const devFiles = new Set<string>();
+  const made: string[] = [];
   const reader: KeyFileReader = (absolutePath, asWritten) => {
-    if (!allowDevKeys || existsSync(absolutePath)) return readFileSync(absolutePath, 'utf8');
-    const dir = resolve(DEV_KEY_DIR);
-    const id = basename(asWritten).replace(/\.pem$/, '');
-    const file = join(dir, `${id}.pem`);
-    if (!existsSync(file)) writeKeyPair(dir, id, 2048);
+    if (devKeys === 'none' || existsSync(absolutePath) || !absolutePath.endsWith('.pem')) return readFileSync(absolutePath, 'utf8');
+    const id = basename(absolutePath, '.pem');
+    const file = devKeys === 'in-place' ? absolutePath : join(resolve(DEV_KEY_DIR), `${id}.pem`);
+    if (!existsSync(file)) {
+      writeKeyPair(dirname(file), id, 2048);
+      made.push(file);
+    }
     devFiles.add(asWritten);
     return readFileSync(file, 'utf8');
   };
   const config = loadConfigFile(configFile, reader);
-  return { config, devKeyIds: config.keys.filter((k) => devFiles.has(k.publicKeyFile)).map((k) => k.id) };
+  return { config, devKeyIds: config.keys.filter((k) => devFiles.has(k.publicKeyFile)).map((k) => k.id), made };
 }

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { ConfigError, type FieldRule, type FleConfig } from '../core/config';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../core/config-file';
 import { isKeyId } from '../core/marker';
-import { createDecryptor, type DecryptKey, type Decryptor } from '../decrypt/decryptor';
+import { createDecryptor, keyringFor, kmsRegionOf, type Decryptor } from '../decrypt/decryptor';
 import { DecryptError, InvalidRequestError } from '../decrypt/errors';
 import { jsonPathPlusEngine } from '../edge/expression-engine';
 import { toRejection } from '../edge/rejection';
@@ -181,7 +181,7 @@ async function encrypt(args: readonly string[], io: CliIo): Promise<number> {
 async function buildEdge(args: readonly string[], io: CliIo): Promise<number> {
   const values = options(args, { config: { type: 'string' }, out: { type: 'string' }, 'allow-dev-keys': { type: 'boolean' } });
   const out = required(values.out, '--out');
-  const { config, devKeyIds } = loadDeployConfig(values.config ?? DEFAULT_CONFIG_PATH, values['allow-dev-keys'] ?? false);
+  const { config, devKeyIds } = loadDeployConfig(values.config ?? DEFAULT_CONFIG_PATH, values['allow-dev-keys'] ? 'build' : 'none');
   if (devKeyIds.length > 0) {
     io.stderr(`fle: no public key file for key(s) ${devKeyIds.join(', ')}: this bundle uses generated DEV keys (${DEV_KEY_DIR}); never deploy it\n`);
   }
@@ -215,15 +215,7 @@ async function withDecryptor(
 ): Promise<number> {
   const privateKeys = readPrivateKeys(values['private-key']);
   const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH);
-  const keys: DecryptKey[] = [];
-  for (const key of config.keys) {
-    const privateKeyPem = privateKeys.get(key.id);
-    if (privateKeyPem !== undefined) keys.push({ id: key.id, privateKeyPem });
-    else if (key.kmsKeyId) keys.push({ id: key.id, kmsKeyId: key.kmsKeyId });
-  }
-  for (const [id, privateKeyPem] of privateKeys) {
-    if (!config.keys.some((k) => k.id === id)) keys.push({ id, privateKeyPem });
-  }
+  const keys = keyringFor(config.keys, privateKeys);
   const endpoint = values['kms-endpoint'];
   const kmsClient =
     endpoint || values.region
@@ -278,7 +270,7 @@ async function fetchPublicKey(args: readonly string[], io: CliIo): Promise<numbe
   });
   const keyId = required(values['key-id'], '--key-id');
   const out = resolve(required(values.out, '--out'));
-  const region = values.region ?? /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(keyId)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1';
+  const region = values.region ?? kmsRegionOf(keyId) ?? process.env.AWS_REGION ?? 'us-east-1';
   const endpoint = values['kms-endpoint'];
   const client = new KMSClient({ region, ...(endpoint ? { endpoint } : {}) });
   try {
@@ -348,9 +340,8 @@ async function serveLocal(args: readonly string[], io: CliIo): Promise<number> {
   });
   const configFile = resolve(values.config ?? DEFAULT_CONFIG_PATH);
   // The repository's config works out of the box: its missing keys become dev keys, made once.
-  const made = values.config === undefined ? ensureDevKeys(configFile) : [];
+  const { config, made } = loadDeployConfig(configFile, values.config === undefined ? 'in-place' : 'none');
   for (const file of made) io.stdout(`made dev key pair ${file} (private key beside it, mode 0600, git-ignored)\n`);
-  const config = loadConfigFile(configFile);
   const endpoint = values['kms-endpoint'];
   const stack = await startLocalStack({
     config,
@@ -390,24 +381,6 @@ async function serveLocal(args: readonly string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-/** Makes a dev key pair for every key file the config names but that does not exist yet. */
-function ensureDevKeys(configFile: string): string[] {
-  let raw: { keys?: { id?: unknown; publicKey?: unknown }[] };
-  try {
-    raw = JSON.parse(readFileSync(configFile, 'utf8')) as typeof raw;
-  } catch {
-    return [];
-  }
-  const made: string[] = [];
-  for (const key of raw.keys ?? []) {
-    if (typeof key.publicKey !== 'string' || typeof key.id !== 'string' || !isKeyId(key.id)) continue;
-    const file = resolve(dirname(configFile), key.publicKey);
-    if (existsSync(file) || !file.endsWith('.pem')) continue;
-    writeKeyPair(dirname(file), basename(file, '.pem'), 2048);
-    made.push(file);
-  }
-  return made;
-}
 
 /** The process-facing I/O. */
 export const processIo: CliIo = {

@@ -96,3 +96,16 @@ export function decodeJsonString(text: string, start: number, end: number, escap
   const raw = text.slice(start, end);
   return escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
 }
+
+/** A JSON Pointer segment, escaped (RFC 6901: `~` → `~0`, `/` → `~1`). */
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** The segments of a JSON Pointer, unescaped. */
+export function pointerSegments(pointer: string): string[] {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+}

@@ -76,10 +76,29 @@ export interface Decryptor {
 
 export const DEFAULT_CONCURRENCY = 16;
 
+/**
+ * A keyring from configured keys: a local private key where `privateKeys` holds one for the id
+ * (ids the config does not list included), KMS (`kmsKeyId`) otherwise; a key with neither is left
+ * out, so its markers are unknown.
+ */
+export function keyringFor(
+  keys: readonly { readonly id: string; readonly kmsKeyId?: string }[],
+  privateKeys: ReadonlyMap<string, string>,
+): DecryptKey[] {
+  const keyring = keys.flatMap((key): DecryptKey[] => {
+    const privateKeyPem = privateKeys.get(key.id);
+    if (privateKeyPem !== undefined) return [{ id: key.id, privateKeyPem }];
+    return key.kmsKeyId ? [{ id: key.id, kmsKeyId: key.kmsKeyId }] : [];
+  });
+  for (const [id, privateKeyPem] of privateKeys) if (!keys.some((k) => k.id === id)) keyring.push({ id, privateKeyPem });
+  return keyring;
+}
+
 // ignoreBOM keeps a leading U+FEFF: it is part of the value, not a byte-order mark.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function regionOf(kmsKeyId: string): string | undefined {
+/** The Region named by a KMS key or alias ARN, or undefined for a bare key id or alias. */
+export function kmsRegionOf(kmsKeyId: string): string | undefined {
   return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(kmsKeyId)?.[1];
 }
 
@@ -99,7 +118,7 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
   const clients = new Map<string, KMSClient>();
   const clientFor = (kmsKeyId: string): KMSClient => {
     if (options.kmsClient) return options.kmsClient;
-    const region = regionOf(kmsKeyId) ?? process.env.AWS_REGION ?? 'us-east-1';
+    const region = kmsRegionOf(kmsKeyId) ?? process.env.AWS_REGION ?? 'us-east-1';
     let client = clients.get(region);
     if (!client) {
       client = new KMSClient({ region });

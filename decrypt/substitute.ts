@@ -1,4 +1,4 @@
-import { decodeJsonString, scanJson } from '../core/json-scan';
+import { decodeJsonString, escapePointer, scanJson } from '../core/json-scan';
 import { bodyFormatOf } from '../core/media-type';
 import { scanMarkers, type FoundMarker } from '../core/marker';
 import { InvalidContainerError } from './errors';
@@ -99,9 +99,6 @@ export function jsonStringContent(value: string): string {
     .replace(UNSAFE_IN_HTML, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 /**
  * JSON: the text must parse, and every marker must lie wholly inside one string (value or member

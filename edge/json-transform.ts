@@ -1,6 +1,6 @@
 import type { FieldRule, JsonField, Limits } from '../core/config';
 import { evaluateJsonPath, type ParsedPath, type PathMatch } from '../core/jsonpath';
-import { decodeJsonString, scanJson } from '../core/json-scan';
+import { decodeJsonString, escapePointer, pointerSegments, scanJson } from '../core/json-scan';
 import type { MarkerMatcher } from '../core/marker';
 import { BodyLimitError, MalformedBodyError, MarkerInjectionError, PathEvaluationError } from './errors';
 import type { ExpressionEngine } from './expression-engine';
@@ -169,18 +169,17 @@ interface PointerNode {
 function pointerTrie(selected: ReadonlyMap<string, FieldRule>): { root: PointerNode; count: number } {
   const root: PointerNode = { rule: undefined, children: new Map() };
   // Shorter pointers first, so an ancestor is in place before its descendants arrive.
-  const entries = [...selected].map(([pointer, rule]) => ({ segments: pointer.split('/').slice(1), rule }));
+  const entries = [...selected].map(([pointer, rule]) => ({ segments: pointerSegments(pointer), rule }));
   entries.sort((a, b) => a.segments.length - b.segments.length);
   let count = 0;
   for (const { segments, rule } of entries) {
     let node = root;
     let covered = false;
-    for (const raw of segments) {
+    for (const segment of segments) {
       if (node.rule) {
         covered = true;
         break;
       }
-      const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
       let child = node.children.get(segment);
       if (!child) {
         child = { rule: undefined, children: new Map() };
@@ -208,9 +207,6 @@ interface Frame {
 /** An unpaired UTF-16 surrogate (in `u` mode, a well-formed pair is one code point and does not match). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 /**
  * Finds where each selected value sits in the text and plans its sealing. Subtrees holding no

@@ -10,7 +10,7 @@ import { addStacks } from './stacks';
 
 const app = new App();
 const params = readParams((key) => app.node.tryGetContext(key));
-const { config, devKeyIds } = loadDeployConfig(params.configFile, params.allowDevKeys);
+const { config, devKeyIds } = loadDeployConfig(params.configFile, params.allowDevKeys ? 'build' : 'none');
 if (devKeyIds.length > 0) {
   console.warn(`edge-fle: no public key file for key(s) ${devKeyIds.join(', ')}: synthesising with generated DEV keys (never deploy these)`);
 }

@@ -22,7 +22,7 @@ if (params.originDomain === 'origin.example.com') {
   console.error('edge-fle: set your origin first: npm run deploy -- -c edge-fle:originDomain=<your API domain>');
   process.exit(1);
 }
-const { config } = loadDeployConfig(params.configFile, true);
+const { config } = loadDeployConfig(params.configFile, 'build');
 
 function run(step: DeployStep): void {
   console.log(`\n== ${step.title}: ${[step.command, ...step.args].join(' ')}`);

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { buildEdgeBundle } from '../cli/bundle';
 import type { FleConfig } from '../core/config';
-import { createDecryptor, type DecryptKey } from '../decrypt/decryptor';
+import { createDecryptor, keyringFor, type DecryptKey } from '../decrypt/decryptor';
 import { handleViewer, sendError } from './cloudfront';
 import { handleDecrypt } from './decrypt-endpoint';
 import { LambdaRuntime } from './lambda-runtime';
@@ -53,13 +53,12 @@ export function submitPath(config: FleConfig): string {
 
 /** The decrypt keyring: given private keys, else dev private keys beside the public ones, else KMS. */
 export function localDecryptKeys(config: FleConfig, configDir: string, privateKeys: ReadonlyMap<string, string> = new Map()): DecryptKey[] {
-  return config.keys.flatMap((key): DecryptKey[] => {
-    const given = privateKeys.get(key.id);
-    if (given !== undefined) return [{ id: key.id, privateKeyPem: given }];
+  const found = new Map(privateKeys);
+  for (const key of config.keys) {
     const beside = resolve(configDir, key.publicKeyFile.replace(/\.pem$/, '.key.pem'));
-    if (key.publicKeyFile.endsWith('.pem') && existsSync(beside)) return [{ id: key.id, privateKeyPem: readFileSync(beside, 'utf8') }];
-    return key.kmsKeyId ? [{ id: key.id, kmsKeyId: key.kmsKeyId }] : [];
-  });
+    if (!found.has(key.id) && key.publicKeyFile.endsWith('.pem') && existsSync(beside)) found.set(key.id, readFileSync(beside, 'utf8'));
+  }
+  return keyringFor(config.keys, found);
 }
 
 function listen(server: Server, port: number, flag: string): Promise<number> {

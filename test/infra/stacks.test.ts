@@ -275,12 +275,12 @@ describe('parameters and keys for synthesis', () => {
     const cwd = process.cwd();
     process.chdir(ws.dir);
     try {
-      const { config: devConfig, devKeyIds } = loadDeployConfig(ws.configFile, true);
+      const { config: devConfig, devKeyIds } = loadDeployConfig(ws.configFile, 'build');
       expect(devKeyIds).toEqual(['01']);
       expect(existsSync(join(ws.dir, '.build', 'dev-keys', '01.pem'))).toBe(true);
       expect(existsSync(join(ws.dir, 'keys', '01.pem'))).toBe(false);
       expect(devConfig.keys[0]!.publicKeyPem).toContain('BEGIN PUBLIC KEY');
-      expect(() => loadDeployConfig(ws.configFile, false)).toThrow(ConfigError);
+      expect(() => loadDeployConfig(ws.configFile, 'none')).toThrow(ConfigError);
     } finally {
       process.chdir(cwd);
     }
