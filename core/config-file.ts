@@ -27,9 +27,23 @@ export function loadConfigFile(
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    const detail = error instanceof SyntaxError ? `: ${error.message}` : '';
-    throw new ConfigError([{ where: path, message: `not valid JSON${detail}` }]);
+    throw new ConfigError([{ where: path, message: `not valid JSON${jsonErrorPlace(text, error)}` }]);
   }
   const dir = dirname(file);
   return validateConfig(raw, (keyFile) => readKeyFile(resolve(dir, keyFile), keyFile));
+}
+
+/**
+ * Where JSON.parse stopped, as ` at line L, column C`: V8 reports a character position (and, on
+ * newer versions, line and column); one form for every Node version.
+ */
+function jsonErrorPlace(text: string, error: unknown): string {
+  if (text.trim() === '') return ': the file is empty';
+  const message = error instanceof SyntaxError ? error.message : '';
+  const position = /position (\d+)/.exec(message)?.[1] ?? (/end of JSON/.test(message) ? String(text.length) : undefined);
+  if (position === undefined) return message ? `: ${message.split('\n', 1)[0]}` : '';
+  const before = text.slice(0, Number(position));
+  const line = before.split('\n').length;
+  const column = Number(position) - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${column}`;
 }

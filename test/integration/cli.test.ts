@@ -23,14 +23,14 @@ describe('fle keygen', () => {
     expect(fle(['keygen', '--out', out]).status).toBe(0);
     const before = readFileSync(join(out, '01.key.pem'), 'utf8');
     const again = fle(['keygen', '--out', out]);
-    expect(again.status).toBe(1);
+    expect(again.status).toBe(2);
     expect(again.stderr.toString()).toContain('--force');
     expect(readFileSync(join(out, '01.key.pem'), 'utf8')).toBe(before);
   });
 
   it('refuses key sizes KMS does not offer', () => {
     const result = fle(['keygen', '--out', mkdtempSync(join(tmpdir(), 'fle-keygen-')), '--bits', '1024']);
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr.toString()).toContain('--bits');
   });
 });
@@ -47,15 +47,19 @@ describe('fle check-config', () => {
     expect(text).toContain('$[*].ssn');
   });
 
-  it('exits 1 listing every problem', () => {
+  it('exits 3 listing every problem in one JSON line', () => {
     const ws = makeWorkspace({
       keys: [{ id: '0#', publicKey: 'keys/missing.pem' }],
       encryptWith: '02',
       routes: [{ name: 'r', methods: ['FETCH'], path: '/x', json: ['$[*.ssn'] }],
     });
     const result = fle(['check-config', '--config', ws.configFile]);
-    expect(result.status).toBe(1);
-    const text = result.stderr.toString();
+    expect(result.status).toBe(3);
+    const lines = result.stderr.toString().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const error = JSON.parse(lines[0]!) as { code: string; problems: { where: string; message: string }[] };
+    expect(error.code).toBe('InvalidConfig');
+    const text = error.problems.map((p) => `${p.where}: ${p.message}`).join('\n');
     for (const expected of ['keys[0] (0#)', 'cannot read public key file', 'encryptWith', '"FETCH"', 'bad JSONPath']) {
       expect(text).toContain(expected);
     }
@@ -115,7 +119,7 @@ describe('fle build-edge', () => {
     const ws = makeWorkspace();
     writeFileSync(ws.configFile, '{"keys": []}');
     const out = join(ws.dir, 'bundle');
-    expect(fle(['build-edge', '--config', ws.configFile, '--out', out]).status).toBe(1);
+    expect(fle(['build-edge', '--config', ws.configFile, '--out', out]).status).toBe(3);
     expect(existsSync(join(out, 'index.js'))).toBe(false);
   });
 });
@@ -125,12 +129,66 @@ describe('fle build-edge with missing key files', () => {
     const ws = makeWorkspace();
     rmSync(join(ws.dir, 'keys', '01.pem'));
     const strict = fle(['build-edge', '--config', ws.configFile, '--out', join(ws.dir, 'strict')], '', ws.dir);
-    expect(strict.status).toBe(1);
+    expect(strict.status).toBe(3);
     expect(strict.stderr.toString()).toContain('cannot read public key file');
     const dev = fle(['build-edge', '--config', ws.configFile, '--out', join(ws.dir, 'dev'), '--allow-dev-keys'], '', ws.dir);
     expect(dev.status).toBe(0);
     expect(dev.stderr.toString()).toContain('DEV keys');
     expect(existsSync(join(ws.dir, 'dev', 'index.js'))).toBe(true);
     expect(existsSync(join(ws.dir, '.build', 'dev-keys', '01.pem'))).toBe(true);
+  });
+});
+
+describe('fle as a command line', () => {
+  it('prints help with an example for every command, and the version', () => {
+    const help = fle(['--help']);
+    expect(help.status).toBe(0);
+    const names = [...help.stdout.toString().matchAll(/^ {2}([a-z-]+) {2}/gm)].map((m) => m[1]!);
+    expect(names).toContain('decrypt');
+    for (const name of names) {
+      const own = fle([name, '--help']);
+      expect(own.status, name).toBe(0);
+      expect(own.stdout.toString(), name).toMatch(new RegExp(`fle ${name}[\\s\\S]*example:\\n {2}(npx fle|npm start)`));
+    }
+    const version = fle(['--version']);
+    expect(version.status).toBe(0);
+    expect(version.stdout.toString().trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('tells usage errors, config errors and refusals apart by exit code, each one JSON line', () => {
+    const ws = makeWorkspace();
+    const cases: [string[], number, string][] = [
+      [['frobnicate'], 2, 'Usage'],
+      [['keygen', '--out', ws.dir, '--no-such-flag'], 2, 'Usage'],
+      [['encrypt', '--config', ws.configFile, '--uri', '/x'], 2, 'Usage'],
+      [['check-config', '--config', join(ws.dir, 'missing.json')], 3, 'InvalidConfig'],
+    ];
+    for (const [args, status, code] of cases) {
+      const result = fle(args, '');
+      expect(result.status, args.join(' ')).toBe(status);
+      const lines = result.stderr.toString().trim().split('\n');
+      expect(lines, args.join(' ')).toHaveLength(1);
+      expect(JSON.parse(lines[0]!).code).toBe(code);
+      expect(result.stderr.toString()).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('refuses a --private-key id the config does not name instead of falling back to KMS', () => {
+    const ws = makeWorkspace();
+    const result = fle(['decrypt', '--config', ws.configFile, '--private-key', `9z=${join(ws.dir, 'keys', '01.key.pem')}`], '{}');
+    expect(result.status).toBe(2);
+    expect(JSON.parse(result.stderr.toString()).message).toContain('"9z"');
+  });
+
+  it('reports invalid config JSON once, with line and column', () => {
+    const ws = makeWorkspace();
+    writeFileSync(ws.configFile, '{\n  "keys": [],\n  "routes": [,]\n}\n');
+    const result = fle(['check-config', '--config', ws.configFile]);
+    expect(result.status).toBe(3);
+    const error = JSON.parse(result.stderr.toString());
+    expect(error.problems).toHaveLength(1);
+    // V8 reports the position from Node 22 on (the tests' runtime); Node 20 only says what it met.
+    if (Number(process.versions.node.split('.')[0]) >= 22) expect(error.problems[0].message).toBe('not valid JSON at line 3, column 14');
+    else expect(error.problems[0].message).toMatch(/^not valid JSON/);
   });
 });

@@ -39,7 +39,7 @@ describe('fle fetch-public-key against the loopback KMS endpoint', () => {
   it('refuses a key of the wrong usage with a clear error and writes nothing', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'fetch-')), '02.pem');
     const result = await fetchKey(SIGNING_ARN, out);
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(4);
     expect(result.stderr.toString()).toContain('key usage SIGN_VERIFY; edge-fle needs ENCRYPT_DECRYPT');
     expect(() => readFileSync(out)).toThrow();
   });
@@ -48,7 +48,7 @@ describe('fle fetch-public-key against the loopback KMS endpoint', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'fetch-')), '01.pem');
     writeFileSync(out, testKeyPair(2048, 1).publicKeyPem);
     const refused = await fetchKey(KEY_ARN_01, out);
-    expect(refused.status).toBe(1);
+    expect(refused.status).toBe(2);
     expect(refused.stderr.toString()).toContain('does not belong to this KMS key');
     expect(readFileSync(out, 'utf8')).toBe(testKeyPair(2048, 1).publicKeyPem);
     const forced = await fetchKey(KEY_ARN_01, out, '--force');
@@ -58,7 +58,7 @@ describe('fle fetch-public-key against the loopback KMS endpoint', () => {
 
   it('reports a key KMS does not know', async () => {
     const result = await fetchKey('arn:aws:kms:us-east-1:111122223333:key/missing', join(tmpdir(), 'never.pem'));
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(4);
     expect(result.stderr.toString()).toContain('NotFoundException');
   });
 });

@@ -1,0 +1,50 @@
+import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../../core/config-file';
+import { jsonPathPlusEngine } from '../../edge/expression-engine';
+import { toRejection } from '../../edge/rejection';
+import { compileEdgeConfig, protectRequest } from '../../edge/transform';
+import { type Command, options, required } from '../args';
+import { EXIT } from '../errors';
+import type { CliIo } from '../io';
+
+/** `fle encrypt`: exactly the edge transform on one body. */
+export const encryptCommand: Command = {
+  name: 'encrypt',
+  summary: 'run the edge transform on one body (stdin) and print what the origin would receive',
+  usage: `fle encrypt [--config F] --method M --uri U --content-type T [--content-encoding E] < body > out
+
+  --method M         the request method
+  --uri U            the request path (a query string after ? is ignored)
+  --content-type T   the request's Content-Type
+
+Exit 0: stdout is the body the origin would receive. Refused: exit 1, stdout empty, stderr one JSON
+line {"status":<4xx>,"code":"…","message":"…"}.`,
+  example: 'npx fle encrypt --method POST --uri /api/people --content-type application/json < examples/people.json',
+  run: async (args: readonly string[], io: CliIo): Promise<number> => {
+    const values = options(args, {
+      config: { type: 'string' },
+      method: { type: 'string' },
+      uri: { type: 'string' },
+      'content-type': { type: 'string' },
+      'content-encoding': { type: 'string' },
+    });
+    const method = required(values.method, '--method');
+    const uri = required(values.uri, '--uri').split('?', 1)[0] ?? '';
+    const config = compileEdgeConfig(loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH), jsonPathPlusEngine);
+    const body = await io.stdin();
+    try {
+      const outcome = protectRequest(config, {
+        method,
+        uri,
+        contentType: values['content-type'],
+        contentEncoding: values['content-encoding'],
+        body,
+      });
+      io.stdout(outcome.action === 'replace' ? outcome.body : body);
+      return EXIT.ok;
+    } catch (error) {
+      const { status, code, message } = toRejection(error);
+      io.stderr(`${JSON.stringify({ status, code, message })}\n`);
+      return EXIT.refused;
+    }
+  },
+};

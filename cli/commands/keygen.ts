@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isKeyId } from '../../core/marker';
+import { type Command, options, required } from '../args';
+import { FileError, UsageError } from '../errors';
+import type { CliIo } from '../io';
+import { KEY_BITS, keyPairFiles, writeKeyPair } from '../keygen';
+
+/** `fle keygen`: a key pair for local or external-key use. */
+export const keygenCommand: Command = {
+  name: 'keygen',
+  summary: 'make a key pair (DIR/<id>.pem public, DIR/<id>.key.pem private)',
+  usage: `fle keygen --out DIR [--id 01] [--bits 2048] [--force]
+
+  --out DIR    where to write <id>.pem (public, SPKI) and <id>.key.pem (private, PKCS#8, mode 0600)
+  --id ID      the key id, 1 to 8 letters or digits (default 01)
+  --bits N     RSA modulus: 2048, 3072 or 4096, the KMS RSA key specs (default 2048)
+  --force      replace an existing key pair`,
+  example: 'npx fle keygen --out .local/keys --id 02 --bits 3072',
+  run: (args: readonly string[], io: CliIo): number => {
+    const values = options(args, {
+      out: { type: 'string' },
+      id: { type: 'string' },
+      bits: { type: 'string' },
+      force: { type: 'boolean' },
+    });
+    const dir = resolve(required(values.out, '--out'));
+    const id = values.id ?? '01';
+    if (!isKeyId(id)) throw new UsageError('--id must be 1 to 8 letters or digits');
+    const bits = Number(values.bits ?? '2048');
+    if (!KEY_BITS.includes(bits)) throw new UsageError('--bits must be 2048, 3072 or 4096 (the KMS RSA key specs)');
+    const { publicFile, privateFile } = keyPairFiles(dir, id);
+    if (!values.force && (existsSync(publicFile) || existsSync(privateFile))) {
+      throw new FileError(`${publicFile} or ${privateFile} exists; pass --force to replace the key pair`);
+    }
+    writeKeyPair(dir, id, bits);
+    io.stdout(`wrote ${publicFile} (public, SPKI) and ${privateFile} (private, PKCS#8, mode 0600)\n`);
+    return 0;
+  },
+};
