@@ -33,7 +33,9 @@ export function edgeConfig(publicKeyPem: string, mode: RouteMode): CompiledEdgeC
   const config: EdgeConfig = {
     keys: [{ id: '01', publicKeyPem }],
     encryptWith: '01',
-    routes: [{ name: 'people', methods: ['POST'], path: '/api/people', mode, json: SENSITIVE_PATHS.map((path) => ({ path, key: '01', mode })), form: [] }],
+    names: [],
+    unmatched: 'protect',
+    routes: [{ name: 'people', methods: ['POST'], path: '/api/people', caseSensitive: false, mode, json: SENSITIVE_PATHS.map((path) => ({ path, key: '01', mode })), form: [] }],
     limits: DEFAULT_LIMITS,
   };
   return compileEdgeConfig(config);

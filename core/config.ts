@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { checkJsonPathSyntax } from './jsonpath-syntax';
 import { maxOaepSha256Plaintext } from './sealer';
 import { isKeyId, markerClose } from './marker';
+import { foldName } from './names';
 
 /**
  * The config file (`config/fields.json`) and its validation. Validation is pure apart from reading
@@ -19,6 +20,15 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
  */
 export const ROUTE_MODES = ['rsa', 'envelope'] as const;
 export type RouteMode = (typeof ROUTE_MODES)[number];
+
+/**
+ * What the edge does with a body on a path no route names. `protect`: the configured sensitive
+ * names are protected wherever they appear, planted markers and truncated bodies are refused.
+ * `reject`: no body passes. `forward`: the body reaches the origin untouched (an explicit opt-in;
+ * the edge logs a warning at start and `fle check-config` warns).
+ */
+export const UNMATCHED_POLICIES = ['protect', 'reject', 'forward'] as const;
+export type UnmatchedPolicy = (typeof UNMATCHED_POLICIES)[number];
 
 /** Defaults for the body limits; a config may lower or raise them under `limits`. */
 export const DEFAULT_LIMITS: Readonly<Limits> = { maxDepth: 64, maxValues: 100_000 };
@@ -71,12 +81,25 @@ export interface FormField extends FieldRule {
   readonly name: string;
 }
 
+/** A sensitive name, protected in every body and refused in the query string, on every path. */
+export interface NameField extends FieldRule {
+  readonly name: string;
+}
+
 /** A route: which requests, which fields. */
 export interface Route {
   readonly name: string;
+  /**
+   * The methods the route is documented for. Bodies are inspected whatever the method (a DELETE
+   * with a body, a method-override header): the method never decides whether a body is protected.
+   */
   readonly methods: readonly HttpMethod[];
-  /** CloudFront-style path pattern: `*` any run of characters, `?` one character, case-sensitive. */
+  /**
+   * CloudFront-style path pattern: `*` any run of characters, `?` one character. Matched against
+   * the canonical path (see `edge/canonical-path.ts`), case-insensitively unless `caseSensitive`.
+   */
   readonly path: string;
+  readonly caseSensitive: boolean;
   readonly json: readonly JsonField[];
   readonly form: readonly FormField[];
   readonly mode: RouteMode;
@@ -96,6 +119,8 @@ export interface Audience {
 export interface FleConfig {
   readonly keys: readonly ResolvedKey[];
   readonly encryptWith: string;
+  readonly names: readonly NameField[];
+  readonly unmatched: UnmatchedPolicy;
   readonly routes: readonly Route[];
   readonly limits: Limits;
   /** Empty when the config names none: then one decrypt function holds every key. */
@@ -106,6 +131,8 @@ export interface FleConfig {
 export interface EdgeConfig {
   readonly keys: readonly { readonly id: string; readonly publicKeyPem: string }[];
   readonly encryptWith: string;
+  readonly names: readonly NameField[];
+  readonly unmatched: UnmatchedPolicy;
   readonly routes: readonly Route[];
   readonly limits: Limits;
 }
@@ -130,11 +157,12 @@ export class ConfigError extends Error {
 export type ReadKeyFile = (path: string) => string;
 
 const KMS_KEY_ID = /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_+=,.@:-]+|alias\/[A-Za-z0-9/_-]+|(mrk-)?[A-Za-z0-9-]{1,64})$/;
-const TOP_LEVEL = new Set(['$schema', 'keys', 'encryptWith', 'routes', 'limits', 'audiences']);
+const TOP_LEVEL = new Set(['$schema', 'keys', 'encryptWith', 'names', 'unmatched', 'routes', 'limits', 'audiences']);
+const NAME_FIELDS = new Set(['name', 'key', 'mode']);
 const KEY_FIELDS = new Set(['id', 'publicKey', 'kmsKeyId', 'keySpec']);
 const AUDIENCE_FIELDS = new Set(['name', 'keys', 'invokers']);
 const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
-const ROUTE_FIELDS = new Set(['name', 'methods', 'path', 'json', 'form', 'mode']);
+const ROUTE_FIELDS = new Set(['name', 'methods', 'path', 'caseSensitive', 'json', 'form', 'mode']);
 const JSON_FIELD_FIELDS = new Set(['path', 'key', 'mode']);
 const FORM_FIELD_FIELDS = new Set(['name', 'key', 'mode']);
 const LIMIT_FIELDS = new Set(['maxDepth', 'maxValues']);
@@ -172,12 +200,18 @@ export function validateConfig(raw: unknown, readKeyFile: ReadKeyFile): FleConfi
   if (typeof encryptWith !== 'string') problem('encryptWith', 'must name a key id');
   else if (!keyIds.has(encryptWith)) problem('encryptWith', `"${encryptWith}" is not a configured key id`);
 
-  const routes = validateRoutes(raw.routes, typeof encryptWith === 'string' ? encryptWith : '', keyIds, problem);
+  const defaultKey = typeof encryptWith === 'string' ? encryptWith : '';
+  const names = validateNames(raw.names, defaultKey, keyIds, problem);
+  const unmatched = raw.unmatched ?? 'protect';
+  if (typeof unmatched !== 'string' || !(UNMATCHED_POLICIES as readonly string[]).includes(unmatched)) {
+    problem('unmatched', `must be one of ${UNMATCHED_POLICIES.join(', ')}`);
+  }
+  const routes = validateRoutes(raw.routes, defaultKey, keyIds, names.length > 0, problem);
   const limits = validateLimits(raw.limits, problem);
   const audiences = validateAudiences(raw.audiences, keyIds, problem);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { keys, encryptWith: encryptWith as string, routes, limits, audiences };
+  return { keys, encryptWith: encryptWith as string, names, unmatched: unmatched as UnmatchedPolicy, routes, limits, audiences };
 }
 
 type Report = (where: string, message: string) => void;
@@ -284,7 +318,39 @@ function readPublicKey(
 }
 
 
-function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: ReadonlySet<string>, problem: Report): Route[] {
+/** Reads the rule (key and mode) a field entry gives, with the defaults filled in. */
+function readRule(field: { [key: string]: Json }, at: string, defaults: FieldRule, keyIds: ReadonlySet<string>, problem: Report): FieldRule {
+  const { key = defaults.key, mode = defaults.mode } = field;
+  if (typeof key !== 'string' || !keyIds.has(key)) problem(at, `key "${String(key)}" is not a configured key id`);
+  if (!isMode(mode)) problem(at, `mode must be one of ${ROUTE_MODES.join(', ')}`);
+  return { key: String(key), mode: isMode(mode) ? mode : defaults.mode };
+}
+
+function validateNames(raw: Json | undefined, encryptWith: string, keyIds: ReadonlySet<string>, problem: Report): NameField[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    problem('names', 'must be a list of names or {name, key, mode} objects');
+    return [];
+  }
+  const seen = new Map<string, string>();
+  return raw.flatMap((item, index): NameField[] => {
+    const field = typeof item === 'string' ? { name: item } : item;
+    const name = isObject(field) ? field.name : undefined;
+    const at = `names[${index}]${typeof name === 'string' ? ` "${name}"` : ''}`;
+    if (!isObject(field) || typeof name !== 'string' || foldName(name) === '') {
+      problem(at, 'must be a name (with at least one letter or digit) or an object with a "name"');
+      return [];
+    }
+    for (const property of Object.keys(field)) if (!NAME_FIELDS.has(property)) problem(at, `unknown property "${property}"`);
+    const folded = foldName(name);
+    const twin = seen.get(folded);
+    if (twin !== undefined) problem(at, `is read by origins as the same name as "${twin}" (names match case- and separator-insensitively)`);
+    seen.set(folded, name);
+    return [{ name, ...readRule(field, at, { key: encryptWith, mode: 'rsa' }, keyIds, problem) }];
+  });
+}
+
+function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: ReadonlySet<string>, hasNames: boolean, problem: Report): Route[] {
   if (!Array.isArray(raw) || raw.length === 0) {
     problem('routes', 'must be a non-empty list');
     return [];
@@ -297,7 +363,7 @@ function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: Read
       problem(where, 'must be an object');
       return;
     }
-    const { name, methods, path, json = [], form = [], mode = 'rsa' } = entry;
+    const { name, methods, path, caseSensitive = false, json = [], form = [], mode = 'rsa' } = entry;
     if (typeof name === 'string') where += ` (${name})`;
     for (const field of Object.keys(entry)) if (!ROUTE_FIELDS.has(field)) problem(where, `unknown property "${field}"`);
     if (typeof name !== 'string' || name.trim() === '') problem(where, 'name must be a non-empty string');
@@ -314,15 +380,15 @@ function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: Read
       }
     }
     if (typeof path !== 'string' || !path.startsWith('/')) problem(where, 'path must be a pattern starting with "/"');
+    else if (/\/\/|\/\.\.?(\/|$)|%|;|\\/.test(path)) {
+      problem(where, 'path must be canonical: no "//", "." or ".." segments, percent-escapes, ";" or "\\" (requests are matched on their canonical path)');
+    }
+    if (typeof caseSensitive !== 'boolean') problem(where, 'caseSensitive must be true or false');
     const routeMode: RouteMode = isMode(mode) ? mode : 'rsa';
     if (!isMode(mode)) problem(where, `mode must be one of ${ROUTE_MODES.join(', ')}`);
 
-    const rule = (field: { [key: string]: Json }, at: string): FieldRule => {
-      const { key = encryptWith, mode: fieldMode = routeMode } = field;
-      if (typeof key !== 'string' || !keyIds.has(key)) problem(at, `key "${String(key)}" is not a configured key id`);
-      if (!isMode(fieldMode)) problem(at, `mode must be one of ${ROUTE_MODES.join(', ')}`);
-      return { key: String(key), mode: isMode(fieldMode) ? fieldMode : routeMode };
-    };
+    const rule = (field: { [key: string]: Json }, at: string): FieldRule =>
+      readRule(field, at, { key: encryptWith, mode: routeMode }, keyIds, problem);
     /** Reads a list of fields: bare strings, or objects with `property` and optionally key and mode. */
     const readFields = (list: Json, kind: 'json' | 'form', property: 'path' | 'name', allowed: ReadonlySet<string>, check: (value: string) => string | undefined) => {
       const fields: { value: string; rule: FieldRule }[] = [];
@@ -350,14 +416,15 @@ function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: Read
       return syntax ? `bad JSONPath: ${syntax}` : undefined;
     }).map(({ value, rule: r }) => ({ path: value, ...r }));
     const formFields: FormField[] = readFields(form, 'form', 'name', FORM_FIELD_FIELDS, () => undefined).map(({ value, rule: r }) => ({ name: value, ...r }));
-    if (Array.isArray(json) && Array.isArray(form) && json.length + form.length === 0) {
-      problem(where, 'protects nothing: give it "json" paths or "form" fields');
+    if (Array.isArray(json) && Array.isArray(form) && json.length + form.length === 0 && !hasNames) {
+      problem(where, 'protects nothing: give it "json" paths or "form" fields, or give the config "names"');
     }
 
     routes.push({
       name: String(name),
       methods: (isStringArray(methods) ? methods : []) as HttpMethod[],
       path: String(path),
+      caseSensitive: caseSensitive === true,
       json: jsonFields,
       form: formFields,
       mode: routeMode,
@@ -423,7 +490,24 @@ export function toEdgeConfig(config: FleConfig): EdgeConfig {
   return {
     keys: config.keys.map(({ id, publicKeyPem }) => ({ id, publicKeyPem })),
     encryptWith: config.encryptWith,
+    names: config.names,
+    unmatched: config.unmatched,
     routes: config.routes,
     limits: config.limits,
   };
+}
+
+/**
+ * What a valid config leaves open, for `fle check-config` and the edge's start-up log: nothing
+ * here is an error, each is a choice an operator should see every time.
+ */
+export function configWarnings(config: Pick<FleConfig, 'names' | 'unmatched' | 'routes'>): string[] {
+  const warnings: string[] = [];
+  if (config.unmatched === 'forward') {
+    warnings.push('unmatched is "forward": bodies on paths no route names reach the origin unprotected, sensitive names included');
+  }
+  if (config.names.length === 0) {
+    warnings.push('no "names": only the routes\' JSONPaths and form fields are protected, and only on their paths; a sensitive field sent any other way (another shape, another path, the query string) is not');
+  }
+  return warnings;
 }

@@ -19,6 +19,34 @@ export class UnsupportedMediaTypeError extends EdgeError {
   readonly code = 'UnsupportedMediaType';
 }
 
+/**
+ * The request could be read more than one way by the origin: a JSON body labelled as a form (or the
+ * reverse), several Content-Type values, a charset other than UTF-8, a `;`-separated form pair.
+ */
+export class AmbiguousRequestError extends EdgeError {
+  constructor(
+    readonly code: 'ContentTypeMismatch' | 'AmbiguousContentType' | 'UnsupportedCharset' | 'AmbiguousFormSeparator',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The path has no single reading (encoded `/`, bad escapes, `..` above the root, `;` parameters). */
+export class AmbiguousPathError extends EdgeError {
+  readonly code = 'AmbiguousPath';
+}
+
+/** A configured sensitive name is in the query string, which the edge cannot protect (see README). */
+export class SensitiveQueryError extends EdgeError {
+  readonly code = 'SensitiveQueryParameter';
+}
+
+/** The config's `unmatched` policy is `reject` and no route names this path. */
+export class UnmatchedRouteError extends EdgeError {
+  readonly code = 'RouteNotConfigured';
+}
+
 /** The body could not be read: bad base64, invalid UTF-8, malformed JSON or form encoding. */
 export class MalformedBodyError extends EdgeError {
   constructor(

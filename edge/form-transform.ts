@@ -1,5 +1,5 @@
-import type { FormField } from '../core/config';
-import { BodyLimitError, MalformedBodyError, MarkerInjectionError } from './errors';
+import type { FieldRule } from '../core/config';
+import { AmbiguousRequestError, BodyLimitError, MalformedBodyError, MarkerInjectionError } from './errors';
 import type { BodyResult, FieldContext } from './json-transform';
 import { spliceFields, type FieldEdit } from './splice';
 
@@ -15,12 +15,17 @@ export function decodeFormComponent(raw: string): string {
   }
 }
 
+/** The rule for a decoded form field name, or undefined when the name is not protected. */
+export type FormFieldMatcher = (name: string) => FieldRule | undefined;
+
 /**
- * Encrypts the value of every pair whose name (after URL-decoding) is in `fields`, wherever and
+ * Encrypts the value of every pair whose name (after URL-decoding) `match` protects, wherever and
  * however often it occurs. Other pairs, their order and their original encoding are untouched.
- * Every name and value is checked for planted markers first.
+ * Every name and value is checked for planted markers first. Pairs are split on `&`; a `;` inside a
+ * pair would be a separator to some parsers (Go before 1.17, Python's old parse_qs, some PHP
+ * setups), so a pair whose `;`-separated part names a protected field is refused.
  */
-export function protectForm(text: string, fields: ReadonlyMap<string, FormField>, context: FieldContext): BodyResult {
+export function protectForm(text: string, match: FormFieldMatcher, context: FieldContext): BodyResult {
   const { markers, limits, sealer } = context;
   const edits: FieldEdit[] = [];
   let pairs = 0;
@@ -40,7 +45,8 @@ export function protectForm(text: string, fields: ReadonlyMap<string, FormField>
       if (markers.test(name) || markers.test(value)) {
         throw new MarkerInjectionError('the body already contains an edge-fle ciphertext marker');
       }
-      const field = fields.get(name);
+      if (text.lastIndexOf(';', end - 1) >= start) refuseSemicolonFields(text.slice(start, end), match);
+      const field = match(name);
       if (field) {
         const plan = sealer.plan(field, 's', Buffer.from(value, 'utf8'), `form:${name}`);
         // A name without '=' gets one: its (empty) value is protected like any other.
@@ -51,4 +57,15 @@ export function protectForm(text: string, fields: ReadonlyMap<string, FormField>
   }
   if (edits.length === 0) return { text: undefined, fields: 0 };
   return { text: spliceFields(text, edits, encodeURIComponent), fields: edits.length };
+}
+
+/** Refuses a pair whose `;`-separated parts (after the first) name a protected field. */
+function refuseSemicolonFields(pair: string, match: FormFieldMatcher): void {
+  for (const part of pair.split(';').slice(1)) {
+    const equals = part.indexOf('=');
+    const name = decodeFormComponent(equals < 0 ? part : part.slice(0, equals));
+    if (match(name)) {
+      throw new AmbiguousRequestError('AmbiguousFormSeparator', 'a form pair holds a ";"-separated protected field, which origins split differently');
+    }
+  }
 }

@@ -6,7 +6,7 @@ import type {
   CloudFrontRequestResult,
   CloudFrontResultResponse,
 } from 'aws-lambda';
-import { MalformedBodyError } from './errors';
+import { AmbiguousRequestError, MalformedBodyError } from './errors';
 import { toRejection, type Rejection } from './rejection';
 import { protectRequest, type CompiledEdgeConfig, type ProtectOutcome } from './transform';
 
@@ -40,8 +40,16 @@ export function decodeBody(data: string, encoding: string): Buffer {
   return Buffer.from(data, 'base64');
 }
 
+/**
+ * The one value of a header the edge reads. Two values are two readings (an origin may take the
+ * first, the last or join them), so a request carrying several is refused.
+ */
 function header(headers: CloudFrontHeaders, name: string): string | undefined {
-  return headers[name]?.[0]?.value;
+  const values = headers[name];
+  if (values && values.length > 1) {
+    throw new AmbiguousRequestError('AmbiguousContentType', `the request has ${values.length} ${name} headers`);
+  }
+  return values?.[0]?.value;
 }
 
 /**
@@ -55,6 +63,10 @@ export function createOriginRequestHandler(
 ): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const now = options.now ?? (() => performance.now());
+  if (config.unmatched === 'forward') {
+    // Once per container: the operator chose to let bodies on unnamed paths through unprotected.
+    log(JSON.stringify({ service: 'edge-fle', level: 'WARN', event: 'config', message: 'unmatched policy is "forward": bodies on paths no route names are not protected' }));
+  }
   return async (event) => {
     const started = now();
     const cf = event.Records[0]?.cf;
@@ -73,20 +85,22 @@ export function createOriginRequestHandler(
       const outcome: ProtectOutcome = protectRequest(config, {
         method: request.method,
         uri: request.uri,
+        querystring: request.querystring,
         contentType: header(request.headers, 'content-type'),
         contentEncoding: header(request.headers, 'content-encoding'),
         body: bytes,
         truncated: body?.inputTruncated === true,
       });
       if (outcome.action === 'forward' || !body) {
-        finish({ level: 'INFO', outcome: 'forwarded', route: outcome.route ?? null, fields: 0 });
+        const unprotected = outcome.action === 'forward' && outcome.unprotected === true;
+        finish({ level: unprotected ? 'WARN' : 'INFO', outcome: unprotected ? 'forwarded-unprotected' : 'forwarded', route: outcome.route ?? null, fields: 0 });
         return request;
       }
       replaceBody(request, outcome.body);
       finish({
         level: 'INFO',
         outcome: 'protected',
-        route: outcome.route,
+        route: outcome.route ?? null,
         fields: outcome.fields,
         bytesOut: Buffer.byteLength(outcome.body, 'utf8'),
       });

@@ -2,6 +2,7 @@ import type { FieldRule, JsonField, Limits } from '../core/config';
 import { evaluateJsonPath, type ParsedPath, type PathMatch } from '../core/jsonpath';
 import { decodeJsonString, escapePointer, pointerSegments, scanJson } from '../core/json-scan';
 import type { MarkerMatcher } from '../core/marker';
+import type { NameMatcher } from '../core/names';
 import { BodyLimitError, MalformedBodyError, MarkerInjectionError, PathEvaluationError } from './errors';
 import type { ExpressionEngine } from './expression-engine';
 import type { RequestSealer } from '../core/sealer';
@@ -36,7 +37,12 @@ export interface BodyResult {
  * Throws an EdgeError when the text is malformed, too deep or too large, holds a marker already,
  * or has a duplicate member name.
  */
-export function protectJson(text: string, fields: readonly CompiledJsonField[], context: FieldContext): BodyResult {
+export function protectJson(
+  text: string,
+  fields: readonly CompiledJsonField[],
+  names: NameMatcher<FieldRule>,
+  context: FieldContext,
+): BodyResult {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -45,7 +51,9 @@ export function protectJson(text: string, fields: readonly CompiledJsonField[], 
     throw new MalformedBodyError('MalformedJson', 'the body is not valid JSON');
   }
   inspectJson(text, context);
-  const targets = pointerTrie(selectValues(document, fields, context.expressions));
+  const selected = selectValues(document, fields, context.expressions);
+  if (!names.empty) selectNames(document, names, selected);
+  const targets = pointerTrie(selected);
   if (targets.count === 0) return { text: undefined, fields: 0 };
   const edits = locateValues(text, targets.root, context.sealer);
   // Every selected value must be found in the text, or a plaintext would be forwarded.
@@ -138,6 +146,28 @@ function selectValues(document: unknown, fields: readonly CompiledJsonField[], e
     }
   }
   return selected;
+}
+
+/**
+ * Adds every member, at any depth, whose name an origin would read as a configured sensitive name
+ * (see core/names.ts). A location a path already selected keeps the path's rule.
+ */
+function selectNames(document: unknown, names: NameMatcher<FieldRule>, selected: Map<string, FieldRule>): void {
+  if (typeof document !== 'object' || document === null) return;
+  const pending: [object, string][] = [[document, '']];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [container, base] = next;
+    const isArray = Array.isArray(container);
+    for (const [key, child] of Object.entries(container)) {
+      const pointer = `${base}/${escapePointer(key)}`;
+      const rule = isArray || child === null ? undefined : names.member(key);
+      if (rule) {
+        if (!selected.has(pointer)) selected.set(pointer, rule);
+      } else if (typeof child === 'object' && child !== null) {
+        pending.push([child, pointer]);
+      }
+    }
+  }
 }
 
 /** The JSON Pointer of every object and array in a parsed document (iteratively: depth is bounded but deep). */

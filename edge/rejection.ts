@@ -10,6 +10,13 @@ export interface Rejection {
 /** HTTP status per error code: the one place statuses are decided. */
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   UnsupportedMediaType: 415,
+  UnsupportedCharset: 415,
+  ContentTypeMismatch: 400,
+  AmbiguousContentType: 400,
+  AmbiguousFormSeparator: 400,
+  AmbiguousPath: 400,
+  SensitiveQueryParameter: 400,
+  RouteNotConfigured: 403,
   InvalidBase64: 400,
   InvalidUtf8: 400,
   MalformedJson: 400,

@@ -1,12 +1,22 @@
-import type { EdgeConfig, FormField, JsonField, Limits, Route } from '../core/config';
-import { createMarkerMatcher, type MarkerMatcher } from '../core/marker';
-import { importEdgeKey, RequestSealer, type EdgeKey } from '../core/sealer';
-import { BodyTruncatedError, MalformedBodyError, UnsupportedMediaTypeError } from './errors';
-import { protectForm } from './form-transform';
+import type { EdgeConfig, FieldRule, JsonField, Limits, Route, UnmatchedPolicy } from '../core/config';
 import { parseJsonPath } from '../core/jsonpath';
+import { createMarkerMatcher, type MarkerMatcher } from '../core/marker';
+import { parseMediaType } from '../core/media-type';
+import { createNameMatcher, type NameMatcher } from '../core/names';
+import { importEdgeKey, RequestSealer, type EdgeKey } from '../core/sealer';
+import { canonicalPath } from './canonical-path';
+import {
+  AmbiguousPathError,
+  AmbiguousRequestError,
+  BodyTruncatedError,
+  MalformedBodyError,
+  UnmatchedRouteError,
+  UnsupportedMediaTypeError,
+} from './errors';
 import type { ExpressionEngine } from './expression-engine';
+import { protectForm, type FormFieldMatcher } from './form-transform';
 import { protectJson, type BodyResult, type CompiledJsonField } from './json-transform';
-import { bodyFormatOf } from '../core/media-type';
+import { checkQueryString } from './query-string';
 import { createRouteMatcher, type RouteMatcher } from './route-match';
 
 /**
@@ -17,8 +27,8 @@ import { createRouteMatcher, type RouteMatcher } from './route-match';
 
 interface CompiledRoute extends Route {
   readonly json: readonly CompiledJsonField[];
-  /** Decoded field name → its rule (the first entry for a name wins). */
-  readonly formFields: ReadonlyMap<string, FormField>;
+  /** The route's form fields first, then the config's sensitive names. */
+  readonly formFields: FormFieldMatcher;
 }
 
 /** A config made ready to serve: keys imported, patterns compiled. Build it once per container. */
@@ -29,19 +39,20 @@ export interface CompiledEdgeConfig {
   readonly markers: MarkerMatcher;
   readonly limits: Limits;
   readonly expressions: ExpressionEngine | undefined;
+  /** The config's sensitive names, protected in every body on every path. */
+  readonly names: NameMatcher<FieldRule>;
+  readonly unmatched: UnmatchedPolicy;
 }
 
 /**
  * Compiles an edge config: imports every configured public key into a KeyObject, parses every path
- * and prepares the route matchers and the marker matcher for every configured key id. Paths with
- * filter or script expressions need `expressions` (jsonpath-plus, from `expression-engine.ts`).
+ * and prepares the route, name and marker matchers. Paths with filter or script expressions need
+ * `expressions` (jsonpath-plus, from `expression-engine.ts`).
  */
 export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEngine): CompiledEdgeConfig {
   const keys = new Map(config.keys.map((k) => [k.id, importEdgeKey(k.id, k.publicKeyPem)] as const));
-  for (const route of config.routes) {
-    for (const field of [...route.json, ...route.form]) {
-      if (!keys.has(field.key)) throw new RangeError(`route "${route.name}" names an unknown key id "${field.key}"`);
-    }
+  for (const field of [...config.names, ...config.routes.flatMap((r) => [...r.json, ...r.form])]) {
+    if (!keys.has(field.key)) throw new RangeError(`a field names an unknown key id "${field.key}"`);
   }
   const compileField = (field: JsonField): CompiledJsonField => {
     const parsed = parseJsonPath(field.path);
@@ -49,26 +60,30 @@ export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEn
     if (parsed.hasExpressions && !expressions) throw new RangeError(`"${field.path}" has an expression but no expression engine was given`);
     return { ...field, parsed };
   };
+  const nameEntries = config.names.map((n) => [n.name, n] as const);
   return {
     routes: createRouteMatcher(
-      config.routes.map((route) => ({
-        ...route,
-        json: route.json.map(compileField),
-        formFields: new Map([...route.form].reverse().map((f) => [f.name, f] as const)),
-      })),
+      config.routes.map((route) => {
+        const form = createNameMatcher<FieldRule>([...route.form.map((f) => [f.name, f] as const), ...nameEntries]);
+        return { ...route, json: route.json.map(compileField), formFields: (name: string) => form.field(name) };
+      }),
     ),
     keys,
     markers: createMarkerMatcher(config.keys.map((k) => k.id)),
     limits: config.limits,
     expressions,
+    names: createNameMatcher<FieldRule>(nameEntries),
+    unmatched: config.unmatched,
   };
 }
 
 /** One request as the transform sees it. */
 export interface ProtectInput {
   readonly method: string;
-  /** The path, without the query string (CloudFront's `request.uri`). */
+  /** The path, without the query string (CloudFront's `request.uri`), exactly as received. */
   readonly uri: string;
+  /** The raw query string without `?` (CloudFront's `request.querystring`). */
+  readonly querystring?: string | undefined;
   readonly contentType?: string | undefined;
   readonly contentEncoding?: string | undefined;
   readonly body: Uint8Array;
@@ -76,16 +91,24 @@ export interface ProtectInput {
   readonly truncated?: boolean;
 }
 
-/** What to do with the request. */
+/** What to do with the request. `route` is undefined on a path no route names. */
 export type ProtectOutcome =
-  | { readonly action: 'forward'; readonly route: string | undefined; readonly fields: 0 }
-  | { readonly action: 'replace'; readonly route: string; readonly fields: number; readonly body: string };
+  | {
+      readonly action: 'forward';
+      readonly route: string | undefined;
+      readonly fields: 0;
+      /** A body reached the origin uninspected, because the `unmatched` policy is `forward`. */
+      readonly unprotected?: true;
+    }
+  | { readonly action: 'replace'; readonly route: string | undefined; readonly fields: number; readonly body: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * Decides how a request reaches the origin. Unmatched routes and empty bodies are forwarded as
- * they are; a matched body is protected whole or refused with an EdgeError: never half-protected.
+ * Decides how a request reaches the origin. A body is protected whole or refused with an
+ * EdgeError, never half-protected: on a route's path with the route's fields and the config's
+ * names, on any other path as the `unmatched` policy says. The method is never consulted (a DELETE
+ * carries a body as well as a POST, and method-override headers change nothing the edge decides).
  *
  * @example
  * const outcome = protectRequest(compiled, { method: 'POST', uri: '/api/people',
@@ -93,24 +116,47 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * // { action: 'replace', route: 'people', fields: 1, body: '[{"ssn":"#01#…#10#"}]' }
  */
 export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput): ProtectOutcome {
-  const route = config.routes.match(input.method, input.uri);
-  if (!route) return { action: 'forward', route: undefined, fields: 0 };
-  if (input.body.byteLength === 0 && !input.truncated) return { action: 'forward', route: route.name, fields: 0 };
+  const hasBody = input.body.byteLength > 0 || input.truncated === true;
+  const query = input.querystring ?? '';
+  const canonical = canonicalPath(input.uri);
+  if (canonical.problem !== undefined) {
+    // A path without a body or query string carries nothing to protect (a static file, say).
+    if (hasBody || query !== '') throw new AmbiguousPathError(`refused: ${canonical.problem}`);
+    return { action: 'forward', route: undefined, fields: 0 };
+  }
+  if (query !== '') checkQueryString(query, config.names);
+  const route = config.routes.match(canonical.path);
+  if (!hasBody) return { action: 'forward', route: route?.name, fields: 0 };
+  if (!route && config.unmatched === 'forward') return { action: 'forward', route: undefined, fields: 0, unprotected: true };
+  if (!route && config.unmatched === 'reject') {
+    throw new UnmatchedRouteError('no route names this path, and the config refuses bodies on such paths');
+  }
+  return protectBody(config, route, input);
+}
 
-  const format = bodyFormatOf(input.contentType);
+function protectBody(config: CompiledEdgeConfig, route: CompiledRoute | undefined, input: ProtectInput): ProtectOutcome {
+  const where = route ? `route "${route.name}"` : 'this path';
+  const media = parseMediaType(input.contentType);
+  if (media === undefined) {
+    throw new AmbiguousRequestError('AmbiguousContentType', 'the Content-Type header is not exactly one media type');
+  }
+  const format = media.format;
   if (format === undefined) {
     throw new UnsupportedMediaTypeError(
-      `route "${route.name}" accepts application/json, +json or application/x-www-form-urlencoded bodies`,
+      `${where} accepts application/json, +json or application/x-www-form-urlencoded bodies${media.essence === '' ? ' (the request has no Content-Type)' : ''}`,
     );
   }
-  // A route protects only the formats it lists fields for: a JSON body on a form-only route would
-  // otherwise reach the origin with its sensitive fields in clear.
-  if ((format === 'json' ? route.json : route.form).length === 0) {
+  if (media.charset !== undefined && media.charset !== 'utf-8' && media.charset !== 'utf8') {
+    throw new AmbiguousRequestError('UnsupportedCharset', 'the edge reads bodies as UTF-8 only');
+  }
+  // A route protects only the formats it lists fields for (or the config's names cover): a JSON
+  // body on a form-only route would otherwise reach the origin with its sensitive fields in clear.
+  if (route && config.names.empty && (format === 'json' ? route.json : route.form).length === 0) {
     throw new UnsupportedMediaTypeError(`route "${route.name}" protects no ${format === 'json' ? 'JSON' : 'form'} fields, so it refuses such bodies`);
   }
   const encoding = input.contentEncoding?.trim().toLowerCase();
   if (encoding && encoding !== 'identity') {
-    throw new UnsupportedMediaTypeError(`route "${route.name}" cannot inspect a body with Content-Encoding "${encoding}"`);
+    throw new UnsupportedMediaTypeError(`${where} cannot inspect a body with Content-Encoding "${encoding}"`);
   }
   if (input.truncated) {
     throw new BodyTruncatedError('the body is larger than the 1 MB CloudFront lets the edge inspect');
@@ -122,8 +168,26 @@ export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput):
     throw new MalformedBodyError('InvalidUtf8', 'the body is not valid UTF-8');
   }
   const context = { sealer: new RequestSealer(config.keys), markers: config.markers, limits: config.limits, expressions: config.expressions };
-  const result: BodyResult =
-    format === 'json' ? protectJson(text, route.json, context) : protectForm(text, route.formFields, context);
-  if (result.text === undefined) return { action: 'forward', route: route.name, fields: 0 };
-  return { action: 'replace', route: route.name, fields: result.fields, body: result.text };
+  let result: BodyResult;
+  if (format === 'json') {
+    result = protectJson(text, route?.json ?? [], config.names, context);
+  } else {
+    // An origin that sniffs the body, or ignores the label, would read this form as JSON.
+    if (isJsonContainer(text)) throw new AmbiguousRequestError('ContentTypeMismatch', 'the form body is JSON');
+    result = protectForm(text, route?.formFields ?? ((name) => config.names.field(name)), context);
+  }
+  if (result.text === undefined) return { action: 'forward', route: route?.name, fields: 0 };
+  return { action: 'replace', route: route?.name, fields: result.fields, body: result.text };
+}
+
+/** True when the text parses as a JSON object or array. */
+function isJsonContainer(text: string): boolean {
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -13,7 +13,7 @@ export const encryptCommand: Command = {
   usage: `fle encrypt [--config F] --method M --uri U --content-type T [--content-encoding E] < body > out
 
   --method M         the request method
-  --uri U            the request path (a query string after ? is ignored)
+  --uri U            the request path, with its query string if any (checked for sensitive names)
   --content-type T   the request's Content-Type
 
 Exit 0: stdout is the body the origin would receive. Refused: exit 1, stdout empty, stderr one JSON
@@ -28,13 +28,15 @@ line {"status":<4xx>,"code":"…","message":"…"}.`,
       'content-encoding': { type: 'string' },
     });
     const method = required(values.method, '--method');
-    const uri = required(values.uri, '--uri').split('?', 1)[0] ?? '';
+    const target = required(values.uri, '--uri');
+    const queryAt = target.indexOf('?');
     const config = compileEdgeConfig(loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH), jsonPathPlusEngine);
     const body = await io.stdin();
     try {
       const outcome = protectRequest(config, {
         method,
-        uri,
+        uri: queryAt < 0 ? target : target.slice(0, queryAt),
+        querystring: queryAt < 0 ? '' : target.slice(queryAt + 1),
         contentType: values['content-type'],
         contentEncoding: values['content-encoding'],
         body,

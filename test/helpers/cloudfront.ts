@@ -2,19 +2,30 @@ import type { CloudFrontRequest, CloudFrontRequestEvent } from 'aws-lambda';
 
 /** An origin-request event shaped like the CloudFront documentation's example, with include-body. */
 export function originRequestEvent(
-  options: { method?: string; uri?: string; body?: string; contentType?: string; truncated?: boolean; headers?: Record<string, string> } = {},
+  options: {
+    method?: string;
+    uri?: string;
+    querystring?: string;
+    body?: string;
+    contentType?: string | string[];
+    truncated?: boolean;
+    headers?: Record<string, string>;
+  } = {},
 ): CloudFrontRequestEvent {
   const headers: CloudFrontRequest['headers'] = {
     host: [{ key: 'Host', value: 'd111111abcdef8.cloudfront.net' }],
     'user-agent': [{ key: 'User-Agent', value: 'curl/8.5.0' }],
   };
-  if (options.contentType) headers['content-type'] = [{ key: 'Content-Type', value: options.contentType }];
+  if (options.contentType !== undefined) {
+    const values = Array.isArray(options.contentType) ? options.contentType : [options.contentType];
+    headers['content-type'] = values.map((value) => ({ key: 'Content-Type', value }));
+  }
   for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = [{ key: name, value }];
   const request: CloudFrontRequest = {
     clientIp: '203.0.113.178',
     method: options.method ?? 'POST',
     uri: options.uri ?? '/api/people',
-    querystring: '',
+    querystring: options.querystring ?? '',
     headers,
   };
   if (options.body !== undefined) {

@@ -1,5 +1,5 @@
 import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
-import { DEFAULT_LIMITS, type EdgeConfig, type FormField, type JsonField, type Limits, type Route } from '../../core/config';
+import { DEFAULT_LIMITS, type EdgeConfig, type FormField, type JsonField, type Limits, type NameField, type Route, type UnmatchedPolicy } from '../../core/config';
 import { createMarkerMatcher, decodeRsaPayload } from '../../core/marker';
 import { jsonPathPlusEngine } from '../../edge/expression-engine';
 import { compileEdgeConfig, type CompiledEdgeConfig } from '../../edge/transform';
@@ -42,6 +42,7 @@ export function route(overrides: RouteOverrides = {}): Route {
     name: 'people',
     methods: ['POST', 'PUT', 'PATCH'],
     path: '/api/people*',
+    caseSensitive: false,
     mode,
     ...rest,
     json: json.map((f) => (typeof f === 'string' ? { path: f, key: '01', mode } : f)),
@@ -50,11 +51,15 @@ export function route(overrides: RouteOverrides = {}): Route {
 }
 
 /** An edge config with key 01 from {@link testKeyPair}. */
-export function edgeConfig(options: { routes?: Route[]; limits?: Partial<Limits> } = {}): EdgeConfig {
+export function edgeConfig(
+  options: { routes?: Route[]; limits?: Partial<Limits>; names?: (string | NameField)[]; unmatched?: UnmatchedPolicy } = {},
+): EdgeConfig {
   const pem = testKeyPair().publicKeyPem;
   return {
     keys: [{ id: '01', publicKeyPem: pem }],
     encryptWith: '01',
+    names: (options.names ?? []).map((n) => (typeof n === 'string' ? { name: n, key: '01', mode: 'rsa' } : n)),
+    unmatched: options.unmatched ?? 'protect',
     routes: options.routes ?? [route()],
     limits: { ...DEFAULT_LIMITS, ...options.limits },
   };

@@ -61,11 +61,17 @@ describe('origin-request handler', () => {
     expect(result).toEqual(before);
   });
 
-  it('passes an unmatched route untouched, body and all', async () => {
+  it('passes a path no route names untouched only under the "forward" policy, with a warning', async () => {
     const event = originRequestEvent({ uri: '/health', body: 'not json', contentType: 'application/json' });
     const before = structuredClone(event.Records[0]!.cf.request);
-    const { result } = await run(config, event);
+    const { result, lines } = await run(compiled({ unmatched: 'forward' }), event);
     expect(result).toEqual(before);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ level: 'WARN', event: 'config' }),
+      expect.objectContaining({ level: 'WARN', outcome: 'forwarded-unprotected' }),
+    ]);
+    const refused = (await run(config, originRequestEvent({ uri: '/health', body: 'not json', contentType: 'application/json' }))).result;
+    expect(refused).toMatchObject({ status: '400' });
   });
 
   it('sets x-amz-content-sha256 to the hash of the new body when the request carries one', async () => {

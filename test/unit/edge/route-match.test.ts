@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalPath, pathReadings } from '../../../edge/canonical-path';
 import { createRouteMatcher, pathPatternToRegExp } from '../../../edge/route-match';
 import { route } from '../../helpers/keys';
 
@@ -6,7 +7,6 @@ describe('pathPatternToRegExp (CloudFront path pattern semantics)', () => {
   it.each([
     ['/api/people*', '/api/people', true],
     ['/api/people*', '/api/people/42/cards', true],
-    ['/api/people*', '/api/People', false],
     ['/api/people*', '/x/api/people', false],
     ['/api/?/items', '/api/7/items', true],
     ['/api/?/items', '/api/77/items', false],
@@ -16,25 +16,73 @@ describe('pathPatternToRegExp (CloudFront path pattern semantics)', () => {
   ])('%s matches %s: %s', (pattern, uri, matches) => {
     expect(pathPatternToRegExp(pattern).test(uri)).toBe(matches);
   });
+
+  it('is case-insensitive unless the route is case-sensitive', () => {
+    expect(pathPatternToRegExp('/api/people*', false).test('/API/People')).toBe(true);
+    expect(pathPatternToRegExp('/api/people*', true).test('/API/People')).toBe(false);
+  });
+});
+
+describe('canonicalPath', () => {
+  it.each([
+    ['/api/people', '/api/people'],
+    ['//api//people', '/api/people'],
+    ['/api/./people', '/api/people'],
+    ['/x/../api/people', '/api/people'],
+    ['/api/%70eople', '/api/people'],
+    ['/api/%2e%2e/api/people', '/api/people'],
+    ['/api/people/', '/api/people'],
+    ['/', '/'],
+    ['/caf%C3%A9', '/café'],
+  ])('%s reads as %s', (uri, path) => {
+    expect(canonicalPath(uri)).toEqual({ path });
+  });
+
+  it.each([
+    ['/api%2fpeople'],
+    ['/api%2Fpeople'],
+    ['/api%5cpeople'],
+    ['/api\\people'],
+    ['/api/people;jsessionid=1'],
+    ['/api;x=1/people'],
+    ['/api/%2570eople'],
+    ['/api/%zzpeople'],
+    ['/api/%C3'],
+    ['/api/%00people'],
+    ['/../api/people'],
+    ['/api/../../people'],
+    ['/api/ people'],
+    ['api/people'],
+  ])('%s has no single reading', (uri) => {
+    expect(canonicalPath(uri).problem).toEqual(expect.any(String));
+  });
+
+  it('offers the trailing-slash and extension-less readings', () => {
+    expect(pathReadings('/api/people.json')).toEqual(['/api/people.json', '/api/people.json/', '/api/people', '/api/people/']);
+    expect(pathReadings('/api/.hidden')).toEqual(['/api/.hidden', '/api/.hidden/']);
+  });
 });
 
 describe('createRouteMatcher', () => {
   const matcher = createRouteMatcher([
     route({ name: 'people-post', methods: ['POST'], path: '/api/people*' }),
-    route({ name: 'people-any', methods: ['PUT', 'POST'], path: '/api/*' }),
+    route({ name: 'exact', methods: ['PUT', 'POST'], path: '/api/cards' }),
+    route({ name: 'strict', methods: ['POST'], path: '/Case', caseSensitive: true }),
   ]);
 
-  it('matches by method and path, first match wins', () => {
-    expect(matcher.match('POST', '/api/people/1')?.name).toBe('people-post');
-    expect(matcher.match('PUT', '/api/people/1')?.name).toBe('people-any');
+  it('matches the path whatever the method would be, first match wins', () => {
+    expect(matcher.match('/api/people/1')?.name).toBe('people-post');
+    expect(matcher.match('/api/cards')?.name).toBe('exact');
   });
 
-  it('compares methods case-insensitively as CloudFront reports them upper case', () => {
-    expect(matcher.match('post', '/api/people')?.name).toBe('people-post');
+  it('matches other spellings of an exact path as routers read them', () => {
+    expect(matcher.match('/API/Cards')?.name).toBe('exact');
+    expect(matcher.match('/api/cards.json')?.name).toBe('exact');
+    expect(matcher.match('/Case')?.name).toBe('strict');
+    expect(matcher.match('/case')).toBeUndefined();
   });
 
-  it('matches nothing for another method or path', () => {
-    expect(matcher.match('GET', '/api/people')).toBeUndefined();
-    expect(matcher.match('POST', '/health')).toBeUndefined();
+  it('matches nothing for another path', () => {
+    expect(matcher.match('/health')).toBeUndefined();
   });
 });

@@ -160,10 +160,23 @@ describe('form bodies', () => {
 });
 
 describe('requests the edge forwards untouched', () => {
-  it('forwards a request no route matches, whatever its body', () => {
-    expect(protectRequest(config, json('not json', { uri: '/health' }))).toEqual({ action: 'forward', route: undefined, fields: 0 });
-    expect(protectRequest(config, json('not json', { method: 'DELETE' }))).toMatchObject({ action: 'forward' });
-    expect(protectRequest(config, json('x', { uri: '/other', truncated: true }))).toMatchObject({ action: 'forward' });
+  it('forwards a body no route names only when the unmatched policy says "forward", and says so', () => {
+    const open = compiled({ unmatched: 'forward' });
+    expect(protectRequest(open, json('not json', { uri: '/health' }))).toEqual({ action: 'forward', route: undefined, fields: 0, unprotected: true });
+    expect(protectRequest(open, json('x', { uri: '/other', truncated: true }))).toMatchObject({ action: 'forward', unprotected: true });
+  });
+
+  it('inspects a body on a path no route names under the default policy, and any method on a route', () => {
+    expect(() => protectRequest(config, json('not json', { uri: '/health' }))).toThrow(expect.objectContaining({ code: 'MalformedJson' }));
+    expect(() => protectRequest(config, json('x', { uri: '/other', truncated: true }))).toThrow(expect.objectContaining({ code: 'BodyTruncated' }));
+    expect(() => protectRequest(config, json('not json', { method: 'DELETE' }))).toThrow(expect.objectContaining({ code: 'MalformedJson' }));
+    expect(protectRequest(config, json([{ ssn: 'x' }], { method: 'DELETE' }))).toMatchObject({ action: 'replace', fields: 1 });
+  });
+
+  it('refuses every body on a path no route names under the "reject" policy', () => {
+    const closed = compiled({ unmatched: 'reject' });
+    expect(() => protectRequest(closed, json([{ a: 1 }], { uri: '/health' }))).toThrow(expect.objectContaining({ code: 'RouteNotConfigured' }));
+    expect(protectRequest(closed, json('', { uri: '/health' }))).toMatchObject({ action: 'forward' });
   });
 
   it('forwards an empty body on a matched route, whatever its content type', () => {

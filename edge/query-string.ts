@@ -1,0 +1,34 @@
+import type { FieldRule } from '../core/config';
+import type { NameMatcher } from '../core/names';
+import { SensitiveQueryError } from './errors';
+
+/**
+ * Refuses a query string that carries a configured sensitive name. The edge cannot protect a query
+ * string: by the time the function runs, the viewer's URL is in CloudFront's access logs, the
+ * browser's history and any `Referer` it sends, so encrypting it for the origin would only hide the
+ * leak. Pairs are split on `&` and `;`, names decoded leniently (a malformed escape is read as its
+ * raw text, as most parsers do) and matched like form field names, brackets included.
+ */
+export function checkQueryString(query: string, names: NameMatcher<FieldRule>): void {
+  if (names.empty) return;
+  for (const pair of query.split(/[&;]/)) {
+    const equals = pair.indexOf('=');
+    const raw = (equals < 0 ? pair : pair.slice(0, equals)).replace(/\+/g, ' ');
+    if (raw === '') continue;
+    if (names.field(lenientDecode(raw))) {
+      throw new SensitiveQueryError('a sensitive field is in the query string; send it in the body (query strings are logged before the edge runs)');
+    }
+  }
+}
+
+/** Percent-decodes what decodes and keeps the rest, so a bad escape cannot hide a name. */
+function lenientDecode(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+      const code = Number.parseInt(hex, 16);
+      return code < 0x80 ? String.fromCharCode(code) : escape;
+    });
+  }
+}

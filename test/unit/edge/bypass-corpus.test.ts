@@ -1,0 +1,185 @@
+import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createOriginRequestHandler } from '../../../edge/handler';
+import { originRequestEvent } from '../../helpers/cloudfront';
+import { compiled, route } from '../../helpers/keys';
+
+/**
+ * Every way around the edge an attacker tried (issue 11), each in several spellings, against the
+ * Lambda@Edge handler with the shipped config's shape: sensitive names plus one route. A case passes
+ * when the edge refuses it (4xx JSON, no value in the message) or forwards it with the secret
+ * nowhere in the URI, query string or body.
+ */
+
+const SECRET = '123-45-6789';
+const config = compiled({
+  names: ['ssn', 'email', 'card_number'],
+  routes: [route({ json: ['$[*].ssn', '$[*].email', '$..card.number'], form: ['card_number', 'ssn', 'email'] })],
+});
+const handler = createOriginRequestHandler(config, { log: () => undefined });
+
+interface Case {
+  readonly method?: string;
+  readonly uri?: string;
+  readonly querystring?: string;
+  readonly contentType?: string | string[];
+  readonly body?: string;
+  readonly headers?: Record<string, string>;
+}
+
+async function send(c: Case): Promise<{ refused: CloudFrontResultResponse } | { forwarded: CloudFrontRequest }> {
+  const event: CloudFrontRequestEvent = originRequestEvent({ contentType: 'application/json', ...c });
+  const result = await handler(event);
+  if (result && 'status' in result && result.status !== undefined) return { refused: result as CloudFrontResultResponse };
+  return { forwarded: result as CloudFrontRequest };
+}
+
+/** What reached the origin, decoded: the URI, the query string and the body, as one text. */
+function reached(request: CloudFrontRequest): string {
+  const body = request.body?.data ?? '';
+  const text = request.body?.encoding === 'base64' ? Buffer.from(body, 'base64').toString('utf8') : body;
+  return `${request.uri}?${request.querystring}\n${text}`;
+}
+
+async function expectNoLeak(c: Case): Promise<void> {
+  const outcome = await send(c);
+  if ('refused' in outcome) {
+    const status = Number(outcome.refused.status);
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(status).toBeLessThan(500);
+    const error = JSON.parse(outcome.refused.body ?? '{}') as { code?: string; message?: string };
+    expect(error.code).toMatch(/^[A-Za-z]+$/);
+    expect(outcome.refused.body).not.toContain(SECRET);
+    expect(outcome.refused.body).not.toContain('123456789');
+    return;
+  }
+  const text = reached(outcome.forwarded);
+  expect(text).not.toContain(SECRET);
+  expect(decodeURIComponent(text.replace(/\+/g, ' '))).not.toContain(SECRET);
+}
+
+const person = (member = 'ssn'): string => JSON.stringify([{ [member]: SECRET }]);
+
+const CORPUS: Record<string, Case[]> = {
+  'path spellings': [
+    '/API/people',
+    '/Api/People/1',
+    '/api/%70eople',
+    '/api/%50EOPLE',
+    '//api/people',
+    '/api//people',
+    '/api/./people',
+    '/x/../api/people',
+    '/api/people/.',
+    '/api/%2e/people',
+    '/api/people.json',
+    '/api/people;jsessionid=1',
+    '/api;x=1/people',
+    '/api%2fpeople',
+    '/api/%2570eople',
+    '/api\\people',
+    '/../api/people',
+    '/api/people%00',
+  ].map((uri) => ({ uri, body: person() })),
+  'methods and overrides': [
+    { method: 'DELETE', body: person() },
+    { method: 'OPTIONS', body: person() },
+    { method: 'GET', body: person() },
+    { method: 'POST', headers: { 'X-HTTP-Method-Override': 'PATCH' }, body: person() },
+    { method: 'PUT', headers: { 'X-HTTP-Method': 'DELETE' }, body: person() },
+    { method: 'POST', contentType: 'application/x-www-form-urlencoded', body: `_method=DELETE&ssn=${SECRET}` },
+  ],
+  'paths no route names': [
+    { uri: '/other', body: person() },
+    { uri: '/', body: person() },
+    { uri: '/v2/people', body: JSON.stringify({ data: [{ ssn: SECRET }] }) },
+    { uri: '/other', contentType: 'application/x-www-form-urlencoded', body: `ssn=${SECRET}` },
+    { uri: '/other', contentType: 'text/plain', body: person() },
+    { uri: '/other', contentType: 'multipart/form-data; boundary=x', body: `--x\r\nContent-Disposition: form-data; name="ssn"\r\n\r\n${SECRET}\r\n--x--` },
+  ],
+  'body shapes the paths do not select': [
+    JSON.stringify({ ssn: SECRET }),
+    JSON.stringify({ data: [{ ssn: SECRET }] }),
+    JSON.stringify([{ person: { ssn: SECRET } }]),
+    JSON.stringify([[{ ssn: SECRET }]]),
+    JSON.stringify({ a: { b: { c: { d: { ssn: SECRET } } } } }),
+    JSON.stringify([{ ssn: [SECRET] }]),
+    JSON.stringify([{ ssn: { value: SECRET } }]),
+    JSON.stringify([{ ssn: 123456789 }]).replace('123456789', '123-45-6789'.replace(/-/g, '')),
+  ].map((body) => ({ body })),
+  'JSON names origins read as the configured one': [
+    person('SSN'),
+    person('Ssn'),
+    person('ſsn'),
+    person('ＳＳＮ'),
+    person('s_s_n'),
+    person('E-Mail').replace('123-45-6789', SECRET),
+    person('cardNumber'),
+    person('Card_Number'),
+    '[{"ssn":"x","SSN":"123-45-6789"}]',
+    '[{"SSN":"123-45-6789","ssn":"x"}]',
+    '[{"\\u0073sn":"123-45-6789"}]',
+    '[{"ss\\u006e":"123-45-6789"}]',
+  ].map((body) => ({ body })),
+  'form names origins read as the configured one': [
+    `SSN=${SECRET}`,
+    `ssn[]=${SECRET}`,
+    `person[ssn]=${SECRET}`,
+    `person[0][ssn]=${SECRET}`,
+    `person.ssn=${SECRET}`,
+    `card.number=${SECRET}`,
+    `card+number=${SECRET}`,
+    `card%20number=${SECRET}`,
+    `card[number]=${SECRET}`,
+    `%73sn=${SECRET}`,
+    `x=1;ssn=${SECRET}`,
+    `x=1&y=2;ssn=${SECRET}`,
+    `ssn=x&SSN=${SECRET}`,
+  ].map((body) => ({ contentType: 'application/x-www-form-urlencoded', body })),
+  'media-type confusion': [
+    { contentType: 'application/x-www-form-urlencoded', body: person() },
+    { contentType: 'application/x-www-form-urlencoded', body: ` ${JSON.stringify({ ssn: SECRET })}` },
+    { contentType: ['application/json', 'application/x-www-form-urlencoded'], body: person() },
+    { contentType: ['application/x-www-form-urlencoded', 'application/json'], body: `ssn=${SECRET}` },
+    { contentType: 'application/json, application/x-www-form-urlencoded', body: person() },
+    { contentType: 'application/json; charset=utf-16', body: person() },
+    { contentType: 'application/json; charset=utf-8; charset=latin1', body: person() },
+    { contentType: 'text/plain', body: person() },
+    { contentType: 'text/plain', body: `ssn=${SECRET}` },
+    { contentType: 'application/octet-stream', body: person() },
+    { contentType: 'multipart/form-data; boundary=x', body: `--x\r\nContent-Disposition: form-data; name="ssn"\r\n\r\n${SECRET}\r\n--x--` },
+    { contentType: 'application/xml', body: `<ssn>${SECRET}</ssn>` },
+    { contentType: undefined, body: person() },
+    { contentType: 'application/json', headers: { 'Content-Encoding': 'gzip' }, body: person() },
+  ].map((c) => (c.contentType === undefined ? { body: c.body, contentType: [] } : c)),
+  'query strings': [
+    `ssn=${SECRET}`,
+    `SSN=${SECRET}`,
+    `x=1&ssn=${SECRET}`,
+    `x=1;ssn=${SECRET}`,
+    `ssn[]=${SECRET}`,
+    `person[ssn]=${SECRET}`,
+    `%73sn=${SECRET}`,
+    `%zz&ssn=${SECRET}`,
+    `card.number=${SECRET}`,
+    `e-mail=${SECRET}`,
+  ].map((querystring) => ({ method: 'GET', querystring })),
+};
+
+describe('bypass corpus: no sensitive value reaches the origin in clear', () => {
+  for (const [kind, cases] of Object.entries(CORPUS)) {
+    it.each(cases.map((c) => [JSON.stringify(c).slice(0, 120), c] as const))(`${kind}: %s`, async (_label, c) => {
+      await expectNoLeak(c);
+    });
+  }
+
+  it('still protects and forwards the ordinary request', async () => {
+    const outcome = await send({ body: person() });
+    expect('forwarded' in outcome && outcome.forwarded.body?.action).toBe('replace');
+  });
+
+  it('forwards a static GET with an odd path, which carries nothing to protect', async () => {
+    const outcome = await send({ method: 'GET', uri: '/assets/a%2fb.css', contentType: [] });
+    expect('forwarded' in outcome && outcome.forwarded.uri).toBe('/assets/a%2fb.css');
+  });
+});
