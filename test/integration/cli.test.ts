@@ -82,11 +82,14 @@ describe('fle encrypt', () => {
     expect(JSON.parse(revealMarkers(out))).toEqual(JSON.parse(sample.toString()));
   });
 
-  it('passes an unmatched request through byte for byte', () => {
+  it('passes a body without sensitive fields through byte for byte, and refuses one it cannot read', () => {
     const ws = makeWorkspace();
-    const result = fle(['encrypt', '--config', ws.configFile, '--method', 'GET', '--uri', '/api/people', '--content-type', 'text/plain'], 'as is');
-    expect(result.status).toBe(0);
-    expect(result.stdout.toString()).toBe('as is');
+    const plain = fle(['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/elsewhere', '--content-type', 'application/json'], '{"a": 1}');
+    expect(plain.status).toBe(0);
+    expect(plain.stdout.toString()).toBe('{"a": 1}');
+    const opaque = fle(['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/elsewhere', '--content-type', 'text/plain'], 'as is');
+    expect(opaque.status).toBe(1);
+    expect(JSON.parse(opaque.stderr.toString())).toMatchObject({ status: 415, code: 'UnsupportedMediaType' });
   });
 
   it('on rejection exits 1 with empty stdout and one JSON line on stderr', () => {
