@@ -85,21 +85,19 @@ export class EdgeStack extends Stack {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
     });
-    const passThrough: cloudfront.BehaviorOptions = {
+    // One behaviour, the default, runs the function for every path. CloudFront's path patterns are
+    // literal and case-sensitive (/API/people would miss a /api/people* behaviour), so routing is
+    // left to the function, which matches the canonical path and applies the unmatched policy.
+    const protectedBehavior: cloudfront.BehaviorOptions = {
       origin,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
       originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-    };
-    const protectedBehavior: cloudfront.BehaviorOptions = {
-      ...passThrough,
       edgeLambdas: [
         { functionVersion: this.edgeFunction.currentVersion, eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST, includeBody: true },
       ],
     };
-    const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
-    for (const route of props.routes) additionalBehaviors[route.path] = protectedBehavior;
 
     const logBucket = props.accessLogging
       ? new s3.Bucket(this, 'AccessLogs', {
@@ -115,8 +113,7 @@ export class EdgeStack extends Stack {
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `${props.prefix}: field-level encryption at the edge`,
-      defaultBehavior: passThrough,
-      additionalBehaviors,
+      defaultBehavior: protectedBehavior,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       // The TLS policy applies to a custom certificate; CloudFront's default one is fixed at TLSv1.
       ...(props.certificateArn

@@ -70,24 +70,21 @@ describe('edge stack', () => {
     });
   });
 
-  it('attaches a numbered version as origin-request with the body, on every configured route', () => {
+  it('attaches a numbered version as origin-request with the body to the default behaviour, the only one', () => {
     const { edge } = synth();
     edge.resourceCountIs('AWS::Lambda::Version', 1);
     const version = Object.keys(edge.findResources('AWS::Lambda::Version'))[0]!;
     edge.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
-        CacheBehaviors: [
-          Match.objectLike({
-            PathPattern: '/api/people*',
-            LambdaFunctionAssociations: [{ EventType: 'origin-request', IncludeBody: true, LambdaFunctionARN: { Ref: version } }],
-            ViewerProtocolPolicy: 'redirect-to-https',
-            AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
-            // Managed CachingDisabled and AllViewerExceptHostHeader.
-            CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
-            OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
-          }),
-        ],
-        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https', LambdaFunctionAssociations: Match.absent() }),
+        CacheBehaviors: Match.absent(),
+        DefaultCacheBehavior: Match.objectLike({
+          LambdaFunctionAssociations: [{ EventType: 'origin-request', IncludeBody: true, LambdaFunctionARN: { Ref: version } }],
+          ViewerProtocolPolicy: 'redirect-to-https',
+          AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+          // Managed CachingDisabled and AllViewerExceptHostHeader.
+          CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+          OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+        }),
         Origins: [
           Match.objectLike({
             DomainName: 'api.example.com',

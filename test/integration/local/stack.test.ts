@@ -74,7 +74,7 @@ describe('the local stack with the real edge bundle', () => {
     const big = 'y'.repeat(1_200_000);
     const answer = await fetch(`${stack.edgeUrl}/uploads`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: big });
     expect(answer.status).toBe(415);
-    expect((await answer.json()).code).toBe('UnsupportedMediaType');
+    expect(((await answer.json()) as { code: string }).code).toBe('UnsupportedMediaType');
     expect((await records(stack)).length).toBe(before);
   });
 
