@@ -6,13 +6,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { Route } from '../core/config';
 
 export interface EdgeStackProps extends StackProps {
   readonly prefix: string;
   /** Folder holding the edge bundle (`index.js`) built for the config. */
   readonly edgeAssetDir: string;
-  readonly routes: readonly Route[];
   readonly originDomain: string;
   readonly domainNames: readonly string[];
   readonly certificateArn: string | undefined;

@@ -45,7 +45,6 @@ export function addStacks(app: App, params: DeployParams, config: FleConfig, bun
     env: edgeEnv,
     prefix: params.prefix,
     edgeAssetDir: bundles.edgeAssetDir,
-    routes: config.routes,
     originDomain: params.originDomain,
     domainNames: params.domainNames,
     certificateArn: params.certificateArn,
