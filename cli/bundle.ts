@@ -65,7 +65,7 @@ async function bundle(entry: string, outDir: string, plugins: Plugin[]): Promise
     entryPoints: [entry],
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     minify: true,
     legalComments: 'none',

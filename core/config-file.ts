@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, validateConfig, type FleConfig } from './config';
+import { jsonErrorOffset } from './json-error-offset';
 
 /** Where the CLI looks for the config when `--config` is not given (relative to the working folder). */
 export const DEFAULT_CONFIG_PATH = 'config/fields.json';
@@ -26,24 +27,20 @@ export function loadConfigFile(
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError([{ where: path, message: `not valid JSON${jsonErrorPlace(text, error)}` }]);
+  } catch {
+    throw new ConfigError([{ where: path, message: `not valid JSON${jsonErrorPlace(text)}` }]);
   }
   const dir = dirname(file);
   return validateConfig(raw, (keyFile) => readKeyFile(resolve(dir, keyFile), keyFile));
 }
 
-/**
- * Where JSON.parse stopped, as ` at line L, column C`: V8 reports a character position (and, on
- * newer versions, line and column); one form for every Node version.
- */
-function jsonErrorPlace(text: string, error: unknown): string {
+/** Where the JSON stops being JSON, as ` at line L, column C`. */
+function jsonErrorPlace(text: string): string {
   if (text.trim() === '') return ': the file is empty';
-  const message = error instanceof SyntaxError ? error.message : '';
-  const position = /position (\d+)/.exec(message)?.[1] ?? (/end of JSON/.test(message) ? String(text.length) : undefined);
-  if (position === undefined) return message ? `: ${message.split('\n', 1)[0]}` : '';
-  const before = text.slice(0, Number(position));
+  const offset = jsonErrorOffset(text);
+  if (offset === undefined) return '';
+  const before = text.slice(0, offset);
   const line = before.split('\n').length;
-  const column = Number(position) - before.lastIndexOf('\n');
+  const column = offset - before.lastIndexOf('\n');
   return ` at line ${line}, column ${column}`;
 }

@@ -21,7 +21,7 @@ export interface EdgeStackProps extends StackProps {
 }
 
 /** The Lambda@Edge runtime: Node 22 (the AWS SDK needs Node 22 from 2027). */
-export const EDGE_RUNTIME = lambda.Runtime.NODEJS_22_X;
+export const EDGE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
  * us-east-1: the edge function (from the pre-built esbuild bundle: no environment, x86_64, Node 22)

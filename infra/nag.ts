@@ -36,7 +36,7 @@ export function acknowledgements({ keys, edge, decrypt }: EdgeFleStacks, params:
     list.push({
       scope: fn,
       id: rule('L1'),
-      reason: 'Pinned to nodejs22.x on purpose: the bundles are built and tested for it (and the AWS SDK needs Node 22 from 2027); a runtime bump is a deliberate change with its own tests.',
+      reason: 'Pinned to nodejs24.x on purpose: the bundles are built for it and the tests run on Node 24 (the npm `node` package); a runtime bump is a deliberate change with its own tests.',
     });
   }
   const distribution = edge.distribution;

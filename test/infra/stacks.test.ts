@@ -59,11 +59,11 @@ function synth(context: Record<string, unknown> = {}, cfg: FleConfig = config) {
 }
 
 describe('edge stack', () => {
-  it('lives in us-east-1 with a function that has no environment, runs x86_64 on nodejs22.x', () => {
+  it('lives in us-east-1 with a function that has no environment, runs x86_64 on nodejs24.x', () => {
     const { stacks, edge } = synth();
     expect(stacks.edge.region).toBe('us-east-1');
     edge.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['x86_64'],
       Environment: Match.absent(),
       Handler: 'index.handler',
@@ -197,7 +197,7 @@ describe('decrypt stack', () => {
       const fleKeys = JSON.stringify(fn.Properties.Environment.Variables.FLE_KEYS);
       expect(fleKeys).toContain(`\\"id\\":\\"${keyId}\\"`);
       expect(fleKeys).not.toContain(`\\"id\\":\\"${keyId === '01' ? '02' : '01'}\\"`);
-      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
     }
     decrypt.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/EdgeFle-decrypt-orders', RetentionInDays: 90 });
   });
