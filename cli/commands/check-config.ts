@@ -1,26 +1,69 @@
 import { configWarnings, type FieldRule, type FleConfig } from '../../core/config';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../../core/config-file';
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { type Command, options } from '../args';
+import { CliError, EXIT, FileError, UsageError } from '../errors';
 import type { CliIo } from '../io';
+import { type Sample, SampleError, sampleReport } from '../sample-report';
 
 /** `fle check-config`: validates the config and prints what it protects. */
 export const checkConfigCommand: Command = {
   name: 'check-config',
   summary: 'validate the config and print a summary',
-  usage: `fle check-config [--config F]
+  usage: `fle check-config [--config F] [--sample FILE]...
 
-  --config F   the config file (default ${DEFAULT_CONFIG_PATH})
+  --config F      the config file (default ${DEFAULT_CONFIG_PATH})
+  --sample FILE   a sample body (.json: JSON; .form or .txt: a urlencoded form), repeatable: prints how
+                  many values each rule selects over the samples; a route's rule that selects nothing
+                  is an error (a typo such as $[*].snn would otherwise pass silently)
 
 Exit 0 and a summary when the config is valid; exit 3 with every problem listed otherwise.`,
   example: 'npx fle check-config --config config/fields.json',
   run: (args: readonly string[], io: CliIo): number => {
-    const { config: path = DEFAULT_CONFIG_PATH } = options(args, { config: { type: 'string' } });
+    const values = options(args, { config: { type: 'string' }, sample: { type: 'string', multiple: true } });
+    const path = values.config ?? DEFAULT_CONFIG_PATH;
+    const samples = (values.sample ?? []).map(readSample);
     const config = loadConfigFile(path);
     io.stdout(summarise(path, config));
     for (const warning of configWarnings(config)) io.stderr(`warning: ${warning}\n`);
-    return 0;
+    if (samples.length === 0) return EXIT.ok;
+    let report: ReturnType<typeof sampleReport>;
+    try {
+      report = sampleReport(config, samples);
+    } catch (error) {
+      if (error instanceof SampleError) throw new FileError(error.message);
+      throw error;
+    }
+    io.stdout(`selected over ${samples.length} sample(s):\n`);
+    for (const { rule, count } of report) io.stdout(`  ${String(count).padStart(6)}  ${rule}\n`);
+    const empty = report.filter((r) => r.count === 0 && r.required);
+    for (const r of report.filter((r) => r.count === 0 && !r.required)) io.stderr(`warning: ${r.rule} selects nothing in the samples\n`);
+    if (empty.length > 0) throw new UnusedRuleError(empty.map((r) => r.rule));
+    return EXIT.ok;
   },
 };
+
+/** A route's rule selected nothing in any sample of its format: probably a typo. */
+class UnusedRuleError extends CliError {
+  override readonly name = 'UnusedRuleError';
+  readonly code = 'RuleSelectsNothing';
+  readonly exitCode = EXIT.config;
+  constructor(rules: readonly string[]) {
+    super(`${rules.length} rule(s) select nothing in any sample: ${rules.join('; ')}`);
+  }
+}
+
+function readSample(file: string): Sample {
+  const extension = extname(file).toLowerCase();
+  const format = extension === '.json' ? 'json' : extension === '.form' || extension === '.txt' ? 'form' : undefined;
+  if (format === undefined) throw new UsageError(`--sample ${file}: name a .json, .form or .txt file`);
+  try {
+    return { file, format, text: readFileSync(file, 'utf8') };
+  } catch (error) {
+    throw new FileError(`cannot read the sample ${file}`, { cause: error });
+  }
+}
 
 /** The human summary `fle check-config` prints for a valid config. */
 export function summarise(path: string, config: FleConfig): string {

@@ -193,3 +193,29 @@ describe('fle as a command line', () => {
     expect(error.problems[0].message).toBe('not valid JSON at line 3, column 14');
   });
 });
+
+describe('fle check-config --sample', () => {
+  it('counts what each rule selects over sample bodies and fails on a rule that selects nothing', () => {
+    const ws = makeWorkspace({
+      keys: [{ id: '01', publicKey: 'keys/01.pem' }],
+      encryptWith: '01',
+      names: ['email'],
+      routes: [{ name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[*].ssn', '$[*].snn'], form: ['card_number'] }],
+    });
+    const json = join(ws.dir, 'people.json');
+    const form = join(ws.dir, 'people.form');
+    writeFileSync(json, JSON.stringify([{ ssn: '1', Email: 'a@b' }, { ssn: '2', nested: { email: 'c@d' } }]));
+    writeFileSync(form, 'card.number=4111&email=x');
+    const result = fle(['check-config', '--config', ws.configFile, '--sample', json, '--sample', form]);
+    const out = result.stdout.toString();
+    expect(out).toMatch(/ {5}2 {2}routes\[0\] \(people\)\.json "\$\[\*\]\.ssn"/);
+    expect(out).toMatch(/ {5}0 {2}routes\[0\] \(people\)\.json "\$\[\*\]\.snn"/);
+    expect(out).toMatch(/ {5}1 {2}routes\[0\] \(people\)\.form "card_number"/);
+    expect(out).toMatch(/ {5}3 {2}names "email"/);
+    expect(result.status).toBe(3);
+    const error = JSON.parse(result.stderr.toString().trim().split('\n').at(-1)!);
+    expect(error.code).toBe('RuleSelectsNothing');
+    expect(error.message).toContain('$[*].snn');
+    expect(error.message).not.toContain('$[*].ssn"');
+  });
+});
