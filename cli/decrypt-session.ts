@@ -24,7 +24,8 @@ export const DECRYPT_OPTIONS_HELP = `  --config F               the config file 
   --kms-endpoint URL       the KMS endpoint (default: the Region's)
   --region R               the KMS Region (default: from the key ARN)
   --content-type T         how to read the input: application/json, a form, or anything else as text
-  --leave-unknown          leave markers of keys with neither KMS id nor private key as they are
+  --leave-unknown          leave markers of configured keys with neither KMS id nor private key as they are
+                           (marker-shaped text of ids the config does not name is always plain text)
   --concurrency N          KMS calls in flight at once`;
 
 /** The parsed {@link DECRYPT_OPTIONS}. */
@@ -61,6 +62,7 @@ export async function withDecryptor(
   try {
     const decryptor = createDecryptor({
       keys,
+      knownKeyIds: config.keys.map((k) => k.id),
       ...(kmsClient ? { kmsClient } : {}),
       ...(concurrency ? { concurrency } : {}),
       leaveUnknown: values['leave-unknown'] ?? false,

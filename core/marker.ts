@@ -83,6 +83,14 @@ export interface FoundMarker {
   readonly end: number;
 }
 
+/** Options for {@link scanMarkers}. */
+export interface ScanOptions {
+  /** Keeps only markers of the key ids it accepts; other shapes are plain text. */
+  readonly accept?: (keyId: string) => boolean;
+  /** Stops after finding one more than this many markers (the caller refuses such a text). */
+  readonly max?: number;
+}
+
 /**
  * Any marker shape: `#id#payload#id2#`. No part can contain `#`, so each attempt is bounded by the
  * next delimiters; whether `id2` is reverse(`id`) is checked in code (a regex cannot reverse).
@@ -96,15 +104,19 @@ const MARKER_SHAPE = new RegExp(`#([A-Za-z0-9]{1,8})#([${PAYLOAD_CHARS}]+)#([A-Z
  *
  * @example scanMarkers('a #01#QUJD#10# b').map((m) => m.keyId) // ['01']
  */
-export function scanMarkers(text: string): FoundMarker[] {
+export function scanMarkers(text: string, options: ScanOptions = {}): FoundMarker[] {
   const found: FoundMarker[] = [];
   // A marker needs four '#': text without one is answered without running the regex.
   if (!text.includes('#')) return found;
+  const { accept, max = Number.POSITIVE_INFINITY } = options;
   const pattern = new RegExp(MARKER_SHAPE);
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const [whole, keyId = '', payload = '', closing = ''] = match;
     if (closing === reverse(keyId)) {
+      if (accept && !accept(keyId)) continue;
       found.push({ keyId, payload, start: match.index, end: match.index + whole.length });
+      // One past the cap is enough for the caller to refuse; nothing more is kept.
+      if (found.length > max) break;
     } else {
       // Not a marker: its closing part may still open one, so look again from the next character.
       pattern.lastIndex = match.index + 1;

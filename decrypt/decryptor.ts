@@ -4,7 +4,7 @@ import { decodeRsaPayload, isKeyId } from '../core/marker';
 import { importEdgeKey, RequestSealer } from '../core/sealer';
 import type { KeyBackend } from './backend';
 import { DataKeyCache, type DataKeyCacheOptions } from './data-key-cache';
-import { InvalidCiphertextError, InvalidRequestError, LocationMismatchError, UnknownKeyError } from './errors';
+import { InputTooLargeError, InvalidCiphertextError, InvalidRequestError, LocationMismatchError, UnknownKeyError } from './errors';
 import { DEFAULT_KMS_TIMEOUT_MS, kmsKeyBackend } from './kms-backend';
 import { localKeyBackend } from './local-backend';
 import { mapBounded } from './pool';
@@ -28,8 +28,20 @@ export interface DecryptorOptions {
   readonly concurrency?: number;
   /** Bound on one KMS Decrypt, retries included, in ms. Default 5000. */
   readonly kmsTimeoutMs?: number;
-  /** Leave markers of key ids outside the keyring as they are instead of failing. Default false. */
+  /**
+   * Every key id the deployment configures (default: the keyring's). Text shaped like a marker of
+   * any other id is plain text, never an error: a user can type `Room #1#2#1#` in any field.
+   */
+  readonly knownKeyIds?: readonly string[];
+  /**
+   * Leave markers of known key ids outside the keyring as they are instead of failing (an audience's
+   * decrypt function holding key 01 returns 02's markers untouched). Default false.
+   */
   readonly leaveUnknown?: boolean;
+  /** Largest input accepted, in UTF-8 bytes. Default 6 MB (Lambda's synchronous payload limit). */
+  readonly maxInputBytes?: number;
+  /** Most markers accepted in one input. Default 50,000. */
+  readonly maxMarkers?: number;
   /**
    * Keep unwrapped envelope data keys across calls (off by default). Saves KMS calls when the same
    * request's fields are read repeatedly, at the price of plaintext data keys in memory and uses
@@ -75,6 +87,10 @@ export interface Decryptor {
 }
 
 export const DEFAULT_CONCURRENCY = 16;
+/** Lambda's synchronous invocation payload limit: a larger input could not arrive anyway. */
+export const DEFAULT_MAX_INPUT_BYTES = 6 * 1024 * 1024;
+/** Far above any real record set that fits {@link DEFAULT_MAX_INPUT_BYTES}, far below what exhausts memory. */
+export const DEFAULT_MAX_MARKERS = 50_000;
 
 /**
  * A keyring from configured keys: a local private key where `privateKeys` holds one for the id
@@ -136,11 +152,19 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
   }
 
   const cache = options.dataKeyCache ? new DataKeyCache(options.dataKeyCache) : undefined;
+  const known = new Set([...backends.keys(), ...(options.knownKeyIds ?? [])]);
+  for (const id of known) if (!isKeyId(id)) throw new InvalidRequestError('a known key id must be 1 to 8 letters or digits');
+  const maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  const maxMarkers = options.maxMarkers ?? DEFAULT_MAX_MARKERS;
 
   /** Opens every marker of the plan (but those `skip` names) and says how to read each one. */
   const open = async (text: string, call: DecryptCallOptions, skip: (keyId: string) => boolean) => {
     const leaveUnknown = call.leaveUnknown ?? options.leaveUnknown ?? false;
-    const plan = planSubstitution(text, containerFormatOf(call.contentType));
+    // Length first (cheap, and UTF-8 is at most 3 bytes per UTF-16 unit), exact bytes only near the cap.
+    if (text.length > maxInputBytes || (text.length * 3 > maxInputBytes && Buffer.byteLength(text, 'utf8') > maxInputBytes)) {
+      throw new InputTooLargeError(`the input is larger than ${maxInputBytes} bytes`);
+    }
+    const plan = planSubstitution(text, containerFormatOf(call.contentType), { known, maxMarkers });
     // Check every marker before the first decryption: an unknown key, a damaged payload or a
     // moved envelope fails the call without spending a single KMS request.
     const blocks = new Map<string, Block>();

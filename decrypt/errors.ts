@@ -44,3 +44,7 @@ export class InvalidContainerError extends define('InvalidContainer') {}
 export class InvalidRequestError extends define('InvalidRequest') {}
 /** An envelope sits somewhere other than where it was made: a ciphertext moved to another field. */
 export class LocationMismatchError extends define('LocationMismatch') {}
+/** The input is larger than the decryptor accepts (`maxInputBytes`). */
+export class InputTooLargeError extends define('InputTooLarge') {}
+/** The input holds more markers than the decryptor accepts (`maxMarkers`). */
+export class TooManyMarkersError extends define('TooManyMarkers') {}

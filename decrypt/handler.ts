@@ -6,6 +6,29 @@ import { DecryptError, InvalidRequestError } from './errors';
 export interface DecryptEvent {
   readonly body: string;
   readonly contentType?: string;
+  /**
+   * Leave markers of the deployment's other keys (FLE_KNOWN_KEY_IDS) as they are instead of failing
+   * with UnknownKey: an audience reading a record that also holds fields for another audience.
+   */
+  readonly leaveOtherKeys?: boolean;
+}
+
+/**
+ * Reads `FLE_KNOWN_KEY_IDS`: a JSON list of every key id the deployment configures (the
+ * infrastructure sets it). Marker-shaped text of any other id is plain text. Absent: the keyring's ids.
+ */
+export function parseKnownKeyIds(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch {
+    throw new InvalidRequestError('FLE_KNOWN_KEY_IDS is not valid JSON');
+  }
+  if (!Array.isArray(raw) || !raw.every((id) => typeof id === 'string' && isKeyId(id))) {
+    throw new InvalidRequestError('FLE_KNOWN_KEY_IDS must be a JSON list of key ids');
+  }
+  return raw as string[];
 }
 
 /** The decrypt Lambda's result. */
@@ -52,7 +75,11 @@ export function createDecryptHandler(
       if (decryptor instanceof DecryptError) throw decryptor;
       if (typeof event?.body !== 'string') throw new InvalidRequestError('the event must be {"body": "<text>", "contentType": "<type>"}');
       if (event.contentType !== undefined && typeof event.contentType !== 'string') throw new InvalidRequestError('contentType must be a string');
-      const { text, stats } = await decryptor.decrypt(event.body, { contentType: event.contentType });
+      if (event.leaveOtherKeys !== undefined && typeof event.leaveOtherKeys !== 'boolean') throw new InvalidRequestError('leaveOtherKeys must be true or false');
+      const { text, stats } = await decryptor.decrypt(event.body, {
+        contentType: event.contentType,
+        ...(event.leaveOtherKeys !== undefined ? { leaveUnknown: event.leaveOtherKeys } : {}),
+      });
       entry({ level: 'INFO', outcome: 'decrypted', bytesIn: Buffer.byteLength(event.body), bytesOut: Buffer.byteLength(text), ...stats });
       return { body: text };
     } catch (error) {

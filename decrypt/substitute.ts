@@ -1,7 +1,7 @@
 import { decodeJsonString, escapePointer, scanJson } from '../core/json-scan';
 import { bodyFormatOf } from '../core/media-type';
 import { scanMarkers, type FoundMarker } from '../core/marker';
-import { InvalidContainerError } from './errors';
+import { InvalidCiphertextError, InvalidContainerError, TooManyMarkersError } from './errors';
 
 /**
  * Where the markers of a text are and how plaintext goes back in, per container format. Pure:
@@ -46,20 +46,52 @@ export interface SubstitutionPlan {
   render(plaintextOf: (marker: PlacedMarker) => Plain | undefined): string;
 }
 
+/**
+ * Which markers count: those of the key ids the deployment knows (text shaped like a marker of any
+ * other id is plain text), at most `maxMarkers` of them.
+ */
+export interface MarkerScope {
+  readonly known: ReadonlySet<string>;
+  readonly maxMarkers: number;
+}
+
 /** Finds the markers of `text` read as `format`; throws InvalidContainer when the text is not that. */
-export function planSubstitution(text: string, format: ContainerFormat): SubstitutionPlan {
+export function planSubstitution(text: string, format: ContainerFormat, scope: MarkerScope): SubstitutionPlan {
+  let count = 0;
+  const find = (part: string): FoundMarker[] => {
+    const found = scanMarkers(part, { accept: (id) => scope.known.has(id), max: scope.maxMarkers - count });
+    count += found.length;
+    if (count > scope.maxMarkers) throw new TooManyMarkersError(`the input holds more than ${scope.maxMarkers} markers`);
+    return found;
+  };
   switch (format) {
     case 'json':
-      return planJson(text);
+      return planJson(text, find);
     case 'form':
-      return planForm(text);
+      return planForm(text, find);
     case 'text':
       return spliced(
         text,
-        scanMarkers(text).map((m) => ({ ...m, location: undefined, whole: false })),
+        find(text).map((m) => ({ ...m, location: undefined, whole: false })),
         (_marker, plain) => plain.text,
       );
   }
+}
+
+/**
+ * A typed (non-string) plaintext as JSON text safe to splice into a document: exactly one JSON
+ * value, or the call fails (anyone holding the public key can forge a typed envelope, and pasting
+ * its text raw would inject members or break the document). Its text is kept exactly (numbers
+ * beyond 2^53 included), with `<`, `>`, `&`, U+2028 and U+2029 escaped as the string values are:
+ * outside strings they are not JSON, so escaping them everywhere changes no value.
+ */
+export function safeJsonValue(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new InvalidCiphertextError('a typed value is not exactly one JSON value');
+  }
+  return text.replace(UNSAFE_IN_HTML, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Replaces each marker's range (widened by `replace` as it likes) in one pass. */
@@ -105,13 +137,13 @@ export function jsonStringContent(value: string): string {
  * name); each learns the JSON Pointer of its string. A marker elsewhere could only come from
  * tampering, and substituting it would change the document's structure, so it is refused.
  */
-function planJson(text: string): SubstitutionPlan {
+function planJson(text: string, find: (part: string) => FoundMarker[]): SubstitutionPlan {
   try {
     JSON.parse(text);
   } catch {
     throw new InvalidContainerError('the body is not valid JSON');
   }
-  const found = scanMarkers(text);
+  const found = find(text);
   if (found.length === 0) return spliced(text, [], () => '');
   const placed: PlacedMarker[] = [];
   let m = 0;
@@ -155,7 +187,7 @@ function planJson(text: string): SubstitutionPlan {
     if (!marker.whole || marker.location === null) {
       throw new InvalidContainerError('a non-string JSON value was found inside a longer string or a member name');
     }
-    return { start: marker.start - 1, end: marker.end + 1, text: plain.text };
+    return { start: marker.start - 1, end: marker.end + 1, text: safeJsonValue(plain.text) };
   });
 }
 
@@ -170,11 +202,11 @@ interface FormComponent {
  * Form: each name and value is URL-decoded and scanned on its own; a component holding a marker is
  * rendered with its plaintext and URL-encoded again, every other component keeps its raw text.
  */
-function planForm(text: string): SubstitutionPlan {
+function planForm(text: string, find: (part: string) => FoundMarker[]): SubstitutionPlan {
   const pairs = text.split('&').map((pair) => {
     const equals = pair.indexOf('=');
-    const name = component(equals < 0 ? pair : pair.slice(0, equals), () => null);
-    const value = equals < 0 ? undefined : component(pair.slice(equals + 1), () => (name.decoded === undefined ? null : `form:${name.decoded}`));
+    const name = component(equals < 0 ? pair : pair.slice(0, equals), () => null, find);
+    const value = equals < 0 ? undefined : component(pair.slice(equals + 1), () => (name.decoded === undefined ? null : `form:${name.decoded}`), find);
     return { name, value };
   });
   const render = (part: FormComponent, plaintextOf: (marker: PlacedMarker) => Plain | undefined): string => {
@@ -189,7 +221,7 @@ function planForm(text: string): SubstitutionPlan {
   };
 }
 
-function component(raw: string, location: () => string | null): FormComponent {
+function component(raw: string, location: () => string | null, find: (part: string) => FoundMarker[]): FormComponent {
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw.replace(/\+/g, ' '));
@@ -198,7 +230,7 @@ function component(raw: string, location: () => string | null): FormComponent {
     if (raw.includes('#') || /%23/i.test(raw)) throw new InvalidContainerError('the form body has a malformed percent-encoding');
     return { raw, decoded: undefined, markers: [] };
   }
-  const markers = scanMarkers(decoded);
+  const markers = find(decoded);
   const where = markers.length > 0 ? location() : null;
   return { raw, decoded, markers: markers.map((m) => ({ ...m, location: where, whole: m.start === 0 && m.end === decoded.length })) };
 }

@@ -46,7 +46,9 @@ export class DecryptStack extends Stack {
         handler: 'index.handler',
         code: lambda.Code.fromAsset(props.decryptAssetDir),
         role: props.roles.get(audience.name) as iam.IRole,
-        environment: { FLE_KEYS: Stack.of(this).toJsonString(keys) },
+        // Every configured id, so markers of other audiences' keys are known (left or refused), and
+        // marker-shaped text of any other id is plain text.
+        environment: { FLE_KEYS: Stack.of(this).toJsonString(keys), FLE_KNOWN_KEY_IDS: JSON.stringify([...props.keys.keys()]) },
         logGroup,
         timeout: Duration.seconds(30),
         memorySize: 512,

@@ -83,6 +83,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const runtime = new LambdaRuntime({ file: bundleFile, timeoutMs: options.functionTimeoutMs ?? 30_000, ...(options.log ? { log: options.log } : {}) });
   const decryptor = createDecryptor({
     keys: localDecryptKeys(options.config, options.configDir, options.privateKeys),
+    knownKeyIds: options.config.keys.map((k) => k.id),
     ...(options.kmsClient ? { kmsClient: options.kmsClient } : {}),
   });
   const servers: Server[] = [];

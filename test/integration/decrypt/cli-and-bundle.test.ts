@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDecryptBundle } from '../../../cli/bundle';
-import { KEY_ARN_01 } from '../../helpers/decrypt';
+import { edgeProtect, KEY_ARN_01 } from '../../helpers/decrypt';
 import { testKeyPair } from '../../helpers/keys';
 import { startFakeKms, type FakeKms } from '../../helpers/kms-server';
 import { fle, fleAsync, makeWorkspace, ROOT, runAsync, type Workspace } from '../../helpers/workspace';
@@ -55,13 +55,19 @@ describe('fle decrypt', () => {
     expect(JSON.parse(result.stderr.toString())).toMatchObject({ code: 'InvalidContainer' });
   });
 
-  it('leaves markers of keys it does not hold with --leave-unknown', () => {
-    const foreign = '{"a": "#99#QUJD#99#"}';
-    const strict = fle(['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'], foreign);
+  it('leaves markers of configured keys it does not hold with --leave-unknown, and reads other ids as text', () => {
+    // Key 01 is configured without a kmsKeyId here: with no --private-key, nothing can open it.
+    const bare = makeWorkspace();
+    const held = edgeProtect('[{"ssn":"1"}]', 'application/json');
+    const strict = fle(['decrypt', '--config', bare.configFile, '--content-type', 'application/json'], held);
     expect(JSON.parse(strict.stderr.toString()).code).toBe('UnknownKey');
-    const lenient = fle(['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json', '--leave-unknown'], foreign);
+    const lenient = fle(['decrypt', '--config', bare.configFile, '--content-type', 'application/json', '--leave-unknown'], held);
     expect(lenient.status).toBe(0);
-    expect(lenient.stdout.toString()).toBe(foreign);
+    expect(lenient.stdout.toString()).toBe(held);
+    const foreign = '{"a": "Room #1#2#1# and #99#QUJD#99#"}';
+    const text = fle(['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'], foreign);
+    expect(text.status).toBe(0);
+    expect(text.stdout.toString()).toBe(foreign);
   });
 });
 

@@ -76,23 +76,25 @@ describe('container safety', () => {
   it('planSubstitution leaves a text without markers exactly as it is', () => {
     for (const format of ['json', 'form', 'text'] as const) {
       const text = format === 'json' ? '{"a": "#01# alone"}' : 'a=%ZZ&b=#01#';
-      expect(planSubstitution(text, format).render(() => ({ kind: 's', text: 'x' }))).toBe(text);
+      expect(planSubstitution(text, format, { known: new Set(['01']), maxMarkers: 10 }).render(() => ({ kind: 's', text: 'x' }))).toBe(text);
     }
   });
 });
 
 describe('keyring', () => {
+  // Key 02 is configured for the deployment, but this decryptor does not hold it.
+  const known = () => createDecryptor({ keys: [{ id: '01', privateKeyPem: testKeyPair().privateKeyPem }], knownKeyIds: ['01', '02'] });
   const stored = () => edgeProtect('[{"ssn":"1"}]', 'application/json').replace('#01#', '#02#').replace('#10#', '#20#');
 
-  it('fails with UnknownKey for a marker of a key it does not hold', async () => {
-    expect((await decryptFailure(local().decrypt(stored(), { contentType: 'application/json' }))).code).toBe('UnknownKey');
+  it('fails with UnknownKey for a marker of a known key it does not hold', async () => {
+    expect((await decryptFailure(known().decrypt(stored(), { contentType: 'application/json' }))).code).toBe('UnknownKey');
   });
 
   it('leaves markers of unknown keys untouched when asked, and decrypts the rest', async () => {
-    const known = edgeProtect('[{"ssn":"known"}]', 'application/json');
+    const held = edgeProtect('[{"ssn":"known"}]', 'application/json');
     const unknown = JSON.parse(stored())[0].ssn as string;
-    const doc = JSON.stringify([JSON.parse(known)[0], { ssn: unknown }]);
-    const { text, stats } = await local().decrypt(doc, { contentType: 'application/json', leaveUnknown: true });
+    const doc = JSON.stringify([JSON.parse(held)[0], { ssn: unknown }]);
+    const { text, stats } = await known().decrypt(doc, { contentType: 'application/json', leaveUnknown: true });
     expect(JSON.parse(text)).toEqual([{ ssn: 'known' }, { ssn: unknown }]);
     expect(stats).toMatchObject({ markers: 2, decrypted: 1, left: 1 });
   });
@@ -112,7 +114,7 @@ describe('keyring', () => {
   });
 
   it('gives errors whose name and message carry the code', async () => {
-    const error = await decryptFailure(local().decrypt(stored(), { contentType: 'application/json' }));
+    const error = await decryptFailure(known().decrypt(stored(), { contentType: 'application/json' }));
     expect(error.name).toBe('UnknownKey');
     expect(error.message.startsWith('UnknownKey: ')).toBe(true);
   });

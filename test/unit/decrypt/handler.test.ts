@@ -22,13 +22,19 @@ describe('decrypt Lambda handler', () => {
 
   it('throws an error whose name and message carry the code, and logs the code only', async () => {
     const lines: string[] = [];
-    const handler = createDecryptHandler(decryptor, (line) => lines.push(line));
+    const handler = createDecryptHandler(
+      createDecryptor({ keys: [{ id: '01', privateKeyPem: testKeyPair().privateKeyPem }], knownKeyIds: ['01', '07'] }),
+      (line) => lines.push(line),
+    );
     const stored = edgeProtect('[{"ssn":"123-45-6789"}]', 'application/json').replace('#01#', '#07#').replace('#10#', '#70#');
     await expect(handler({ body: stored, contentType: 'application/json' })).rejects.toMatchObject({
       name: 'UnknownKey',
       message: expect.stringMatching(/^UnknownKey: /),
     });
     expect(JSON.parse(lines[0]!)).toMatchObject({ outcome: 'failed', code: 'UnknownKey' });
+    // The event may ask to leave the deployment's other keys as they are.
+    const left = await handler({ body: stored, contentType: 'application/json', leaveOtherKeys: true });
+    expect(left.body).toBe(stored);
   });
 
   it('refuses an event without a string body', async () => {
