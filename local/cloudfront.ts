@@ -156,9 +156,12 @@ export function forwardToOrigin(origin: URL, request: CloudFrontRequest, body: B
   const headers = flatten(request.headers);
   delete headers['content-length'];
   headers['content-length'] = String(body.length);
+  // The path goes to the configured origin exactly as the function left it: never resolved
+  // against a base URL (`//host/x` would name another host, `/a/../b` would be normalised).
   const path = request.uri + (request.querystring ? `?${request.querystring}` : '');
   return new Promise((resolve) => {
-    const upstream = httpRequest(new URL(path, origin), { method: request.method, headers }, (answer) => {
+    const target = { protocol: origin.protocol, hostname: origin.hostname, port: origin.port, path, method: request.method, headers };
+    const upstream = httpRequest(target, (answer) => {
       const passed: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) passed[name] = value;
       viewer.writeHead(answer.statusCode ?? 502, passed);
@@ -189,6 +192,11 @@ export async function handleViewer(req: IncomingMessage, res: ServerResponse, ru
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const body = Buffer.concat(chunks);
+  if ((req.method === 'GET' || req.method === 'HEAD') && body.length > 0) {
+    // CloudFront refuses a GET or HEAD carrying a body (403) before any function runs.
+    sendError(res, 403, 'BodyNotAllowed', 'CloudFront does not accept a body on GET or HEAD requests');
+    return;
+  }
   const event = originRequestEvent(
     { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, clientIp: req.socket.remoteAddress ?? '127.0.0.1', body },
     origin,

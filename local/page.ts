@@ -1,9 +1,9 @@
 /** What the try-it page needs to know about the running stack. */
 export interface PageSettings {
-  /** Where JSON and form submissions go (a protected route, through the edge). */
-  readonly submitPath: string;
-  /** The decrypt endpoint's URL. */
-  readonly decryptUrl: string;
+  /** Where JSON and form submissions go: a protected route's URL on the edge. */
+  readonly submitUrl: string;
+  /** The origin's record list, through the edge. */
+  readonly recordsUrl: string;
 }
 
 /**
@@ -78,13 +78,14 @@ async function send(kind) {
   const type = kind === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
   show('sent', pretty(body, type)); show('stored', ''); show('decrypted', '');
   show('status', 'sending…');
-  const answer = await fetch(settings.submitPath, { method: 'POST', headers: { 'content-type': type }, body });
+  const answer = await fetch(settings.submitUrl, { method: 'POST', headers: { 'content-type': type }, body });
   if (!answer.ok) { show('status', 'the edge answered ' + answer.status); show('stored', await answer.text()); return; }
-  const records = await (await fetch('/records', { cache: 'no-store' })).json();
+  const records = await (await fetch(settings.recordsUrl, { cache: 'no-store' })).json();
   const stored = records[records.length - 1];
   const storedType = stored.headers['content-type'];
   show('stored', pretty(stored.body, storedType));
-  const decrypted = await fetch(settings.decryptUrl, { method: 'POST', headers: { 'content-type': storedType }, body: stored.body });
+  // Same origin as this page: the decrypt endpoint answers no cross-origin request.
+  const decrypted = await fetch('/decrypt', { method: 'POST', headers: { 'content-type': storedType }, body: stored.body });
   show('decrypted', pretty(await decrypted.text(), storedType));
   show('status', decrypted.ok ? 'done: record ' + stored.id : 'decrypt answered ' + decrypted.status);
 }

@@ -1,7 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
-import { renderPage, type PageSettings } from './page';
 
 /** One request the sample origin received, as stored. */
 export interface StoredRecord {
@@ -16,14 +15,15 @@ export interface StoredRecord {
 /**
  * The sample origin: stores every submission it receives (any method but GET and HEAD) as one JSON
  * line in `recordsFile` (written synchronously, so a Ctrl-C never loses one), lists them at
- * `GET /records`, and serves the try-it page at `GET /`.
+ * `GET /records`, with CORS for the try-it page's origin (the decrypt endpoint's).
  */
 export class SampleOrigin {
   private nextId: number;
 
   constructor(
     private readonly recordsFile: string,
-    private readonly page: PageSettings,
+    /** The try-it page's origin, allowed to submit and to read records cross-origin. */
+    private readonly pageOrigin: string,
   ) {
     mkdirSync(dirname(recordsFile), { recursive: true });
     this.nextId = this.records().length + 1;
@@ -42,13 +42,14 @@ export class SampleOrigin {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const path = (req.url ?? '/').split('?', 1)[0];
-    if (req.method === 'GET' && path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(renderPage(this.page));
+    const cors = { 'access-control-allow-origin': this.pageOrigin, vary: 'origin' };
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type' });
+      res.end();
       return;
     }
     if (req.method === 'GET' && path === '/records') {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.writeHead(200, { ...cors, 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(this.records()));
       return;
     }
@@ -68,7 +69,7 @@ export class SampleOrigin {
     };
     this.nextId += 1;
     appendFileSync(this.recordsFile, `${JSON.stringify(record)}\n`);
-    res.writeHead(201, { 'content-type': 'application/json' });
+    res.writeHead(201, { ...cors, 'content-type': 'application/json' });
     res.end(JSON.stringify({ stored: record.id }));
   }
 }

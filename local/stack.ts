@@ -9,6 +9,7 @@ import { createDecryptor, keyringFor, type DecryptKey } from '../decrypt/decrypt
 import { handleViewer, sendError } from './cloudfront';
 import { handleDecrypt } from './decrypt-endpoint';
 import { LambdaRuntime } from './lambda-runtime';
+import { renderPage } from './page';
 import { SampleOrigin } from './sample-origin';
 
 /** How to run the local stack. Ports 0 pick free ones. */
@@ -38,6 +39,8 @@ export interface LocalStack {
   readonly edgeUrl: string;
   readonly originUrl: string;
   readonly decryptUrl: string;
+  /** The try-it page, served beside the decrypt endpoint (same origin). */
+  readonly pageUrl: string;
   /** A ready-to-paste curl line that sends the sample body through the edge. */
   readonly curl: string;
   close(): Promise<void>;
@@ -100,7 +103,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
   };
   try {
-    // Each part needs the next one's address (the page: decrypt's; decrypt's CORS: the edge's), so
+    // Each part needs another's address (the page: the edge's; the origin's CORS: the page's), so
     // the edge starts first and learns its origin once that listens.
     let originUrl: URL | undefined;
     const edge = serve(async (req, res) => {
@@ -110,14 +113,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const edgePort = await listen(edge, options.edgePort ?? 8080, '--edge-port');
     servers.push(edge);
     const edgeUrl = `http://${HOST}:${edgePort}`;
-    const decryptServer = serve(async (req, res) => handleDecrypt(req, res, decryptor, edgeUrl));
+    const pageSettings = { submitUrl: `${edgeUrl}${submitPath(options.config)}`, recordsUrl: `${edgeUrl}/records` };
+    let decryptUrl = '';
+    const decryptServer = serve(async (req, res) => handleDecrypt(req, res, decryptor, decryptUrl, () => renderPage(pageSettings)));
     const decryptPort = await listen(decryptServer, options.decryptPort ?? 8082, '--decrypt-port');
     servers.push(decryptServer);
-    const decryptUrl = `http://${HOST}:${decryptPort}`;
+    decryptUrl = `http://${HOST}:${decryptPort}`;
     if (options.origin) {
       originUrl = new URL(options.origin);
     } else {
-      const sample = new SampleOrigin(join(dataDir, 'records.jsonl'), { submitPath: submitPath(options.config), decryptUrl: `${decryptUrl}/decrypt` });
+      const sample = new SampleOrigin(join(dataDir, 'records.jsonl'), decryptUrl);
       const originServer = serve(async (req, res) => sample.handle(req, res));
       const originPort = await listen(originServer, options.originPort ?? 8081, '--origin-port');
       servers.push(originServer);
@@ -125,7 +130,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     const sampleBody = join(dirname(options.configDir), 'examples', 'people.json');
     const curl = `curl -sS ${edgeUrl}${submitPath(options.config)} -H 'content-type: application/json' --data-binary @${existsSync(sampleBody) ? sampleBody : 'body.json'}`;
-    return { edgeUrl, originUrl: originUrl.origin, decryptUrl: `${decryptUrl}/decrypt`, curl, close };
+    return { edgeUrl, originUrl: originUrl.origin, decryptUrl: `${decryptUrl}/decrypt`, pageUrl: `${decryptUrl}/`, curl, close };
   } catch (error) {
     await close();
     throw error;

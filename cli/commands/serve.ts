@@ -54,7 +54,8 @@ export const serveCommand: Command = {
     io.stdout(
       [
         'edge-fle local stack',
-        `  edge (CloudFront stand-in)  ${stack.edgeUrl}/   <- open this for the try-it page`,
+        `  try-it page                 ${stack.pageUrl}   <- open this`,
+        `  edge (CloudFront stand-in)  ${stack.edgeUrl}/`,
         `  origin${values.origin ? ' (yours)' : ' (sample)'}             ${stack.originUrl}${values.origin ? '' : '   GET /records lists what it stored'}`,
         `  decrypt                     ${stack.decryptUrl}   POST any body`,
         'try:',

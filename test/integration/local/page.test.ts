@@ -43,7 +43,7 @@ describe('the try-it page', () => {
   ])('%s shows what the browser sent, what the origin stored and what decrypt returns', async (_name, button, storedMarker) => {
     const page = await browser.newPage({ viewport: { width: 390, height: 900 } });
     try {
-      await page.goto(`${stack.edgeUrl}/`);
+      await page.goto(stack.pageUrl);
       await page.fill('input[name=ssn]', '555-12-3456');
       await page.click(button);
       await page.waitForFunction("document.getElementById('status').textContent.startsWith('done')", undefined, { timeout: 20_000 });

@@ -78,12 +78,69 @@ describe('the local stack with the real edge bundle', () => {
     expect((await records(stack)).length).toBe(before);
   });
 
-  it('serves the page through the stand-in, and passes GETs untouched', async () => {
-    const page = await fetch(`${stack.edgeUrl}/`);
+  it('serves the page beside the decrypt endpoint, and passes GETs through the edge untouched', async () => {
+    const page = await fetch(stack.pageUrl);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('What the origin stored');
     const stored = await fetch(`${stack.edgeUrl}/records`);
     expect(Array.isArray(await stored.json())).toBe(true);
+  });
+
+  it('refuses a GET or HEAD with a body, as CloudFront does, before the function or the origin', async () => {
+    const before = (await records(stack)).length;
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${stack.edgeUrl}/api/people`);
+      const body = '[{"ssn":"123-45-6789"}]';
+      const req = request({ hostname: url.hostname, port: url.port, path: url.pathname, method: 'GET', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(status).toBe(403);
+    expect((await records(stack)).length).toBe(before);
+  });
+
+  it('sends the path to the configured origin exactly as the function left it: no //host, no normalising', async () => {
+    const seen: string[] = [];
+    const elsewhere = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.end('elsewhere');
+    });
+    await new Promise<void>((done) => elsewhere.listen(0, '127.0.0.1', done));
+    const port = (elsewhere.address() as AddressInfo).port;
+    const { request } = await import('node:http');
+    const send = (path: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const url = new URL(stack.edgeUrl);
+        const req = request({ hostname: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      await send(`//127.0.0.1:${port}/records`);
+      await send('/x/../records');
+      expect(seen).toEqual([]);
+      // The sample origin saw the raw paths (it has no such routes, so it answers 404).
+      expect(await send('/x/../records')).toBe(404);
+    } finally {
+      await new Promise<void>((done) => elsewhere.close(() => done()));
+    }
+  });
+
+  it('refuses to decrypt for a page of another origin (the edge, say), answering no CORS', async () => {
+    const stored = (await records(stack)).at(-1)!;
+    const cross = await fetch(stack.decryptUrl, { method: 'POST', headers: { 'content-type': 'application/json', origin: stack.edgeUrl }, body: stored.body });
+    expect(cross.status).toBe(403);
+    expect(cross.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await cross.text()).not.toContain('123-45-6789');
+    const preflight = await fetch(stack.decryptUrl, { method: 'OPTIONS', headers: { origin: stack.edgeUrl, 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('keeps no plaintext of configured fields in the record file', () => {
