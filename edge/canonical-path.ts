@@ -15,7 +15,7 @@ const FORBIDDEN_RAW = /[\u0000-\u0020\u007f\\;]/;
 
 /**
  * Canonicalises a request path (CloudFront's `request.uri`, no query string): every percent-escape
- * decoded (UTF-8), repeated slashes collapsed, `.` and `..` segments resolved, a trailing slash
+ * decoded (UTF-8) and NFKC-normalised, repeated slashes collapsed, `.` and `..` segments resolved, a trailing slash
  * dropped. Returns a problem instead when readings could differ: an escape that decodes to `/`,
  * `\`, `%`, `;` or a control character (IIS, Tomcat and proxies decode these differently), a bad
  * escape or invalid UTF-8, a raw `\`, `;` (path parameters) or control character, or `..` above the
@@ -36,7 +36,12 @@ export function canonicalPath(uri: string): CanonicalPath {
       } catch {
         return { problem: 'the path has a malformed percent-escape' };
       }
-      if (/[\u0000-\u001f\u007f/\\%;]/.test(segment)) return { problem: 'the path has a percent-escape that decodes to a delimiter or control character' };
+    }
+    // Compatibility forms read as their plain letters by some stacks (IIS and Windows "best fit":
+    // a full-width `ｐ` is `p`, a full-width `．．` is `..`).
+    if (/[^\u0000-\u007f]/.test(segment)) segment = segment.normalize('NFKC');
+    if (segment !== raw && /[\u0000-\u001f\u007f/\\%;]/.test(segment)) {
+      return { problem: 'the path has an escape or compatibility character that reads as a delimiter or control character' };
     }
     if (segment === '' || segment === '.') continue;
     if (segment === '..') {

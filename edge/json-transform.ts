@@ -53,6 +53,7 @@ export function protectJson(
   inspectJson(text, context);
   const selected = selectValues(document, fields, context.expressions);
   if (!names.empty) selectNames(document, names, selected);
+  if (selected.size > 0) refuseFoldedTwins(document, selected);
   const targets = pointerTrie(selected);
   if (targets.count === 0) return { text: undefined, fields: 0 };
   const edits = locateValues(text, targets.root, context.sealer);
@@ -166,6 +167,47 @@ function selectNames(document: unknown, names: NameMatcher<FieldRule>, selected:
       } else if (typeof child === 'object' && child !== null) {
         pending.push([child, pointer]);
       }
+    }
+  }
+}
+
+/**
+ * How binders compare member names: case- and compatibility-insensitively, ignoring the separators
+ * relaxed binding ignores. Milder than {@link foldName} (which protects `s"sn` as `ssn` to be safe):
+ * refusing a body costs more than protecting one more field.
+ */
+function twinFold(name: string): string {
+  return name.normalize('NFKC').toUpperCase().toLowerCase().replace(/[\s_.-]/g, '');
+}
+
+/**
+ * Refuses an object in which a selected member has an unselected twin that an origin would read as
+ * the same name (`{"notes": "x", "NOTES": "…"}` on a route protecting `$[*].notes`): a
+ * case-insensitive binder (ASP.NET, Go) could take the twin's value, which would pass in clear.
+ */
+function refuseFoldedTwins(document: unknown, selected: ReadonlyMap<string, FieldRule>): void {
+  const parents = new Set<string>();
+  for (const pointer of selected.keys()) parents.add(pointer.slice(0, pointer.lastIndexOf('/')));
+  const pending: [unknown, string][] = [[document, '']];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [container, base] = next;
+    if (typeof container !== 'object' || container === null) continue;
+    const isArray = Array.isArray(container);
+    const entries = Object.entries(container);
+    if (!isArray && parents.has(base) && entries.length > 1) {
+      const byFold = new Map<string, boolean>();
+      for (const [key] of entries) {
+        const folded = twinFold(key);
+        const isSelected = selected.has(`${base}/${escapePointer(key)}`);
+        const seen = byFold.get(folded);
+        if (seen !== undefined && seen !== isSelected) {
+          throw new MalformedBodyError('DuplicateKey', 'an object in the body holds two members an origin may read as one protected name');
+        }
+        byFold.set(folded, seen === undefined ? isSelected : seen);
+      }
+    }
+    for (const [key, child] of entries) {
+      if (typeof child === 'object' && child !== null) pending.push([child, `${base}/${escapePointer(key)}`]);
     }
   }
 }

@@ -14,7 +14,7 @@ import { compiled, route } from '../../helpers/keys';
 const SECRET = '123-45-6789';
 const config = compiled({
   names: ['ssn', 'email', 'card_number'],
-  routes: [route({ json: ['$[*].ssn', '$[*].email', '$..card.number'], form: ['card_number', 'ssn', 'email'] })],
+  routes: [route({ json: ['$[*].ssn', '$[*].email', '$..card.number', '$[*].notes'], form: ['card_number', 'ssn', 'email'] })],
 });
 const handler = createOriginRequestHandler(config, { log: () => undefined });
 
@@ -59,28 +59,44 @@ async function expectNoLeak(c: Case): Promise<void> {
 }
 
 const person = (member = 'ssn'): string => JSON.stringify([{ [member]: SECRET }]);
+/** Protected only by the route's JSONPath `$[*].notes` (no name covers it): routing must find the route. */
+const routeOnly = JSON.stringify([{ id: 1, notes: SECRET }]);
+const PATH_SPELLINGS = [
+  '/API/people',
+  '/Api/People/1',
+  '/api/%70eople',
+  '/api/%50EOPLE',
+  '/%61pi/people',
+  '//api/people',
+  '/api//people',
+  '/api/./people',
+  '/x/../api/people',
+  '/api/people/.',
+  '/api/%2e/people',
+  '/api/people.json',
+  '/api/people./',
+  '/api/%EF%BD%90eople',
+  '/x/%EF%BC%8E%EF%BC%8E/api/people',
+  '/api/people;jsessionid=1',
+  '/api;x=1/people',
+  '/x/..;/api/people',
+  '/api%2fpeople',
+  '/api/%2570eople',
+  '/api\\people',
+  '/../api/people',
+  '/api/people%00',
+  '/api/%EF%BC%8F..%EF%BC%8Fpeople',
+];
 
 const CORPUS: Record<string, Case[]> = {
-  'path spellings': [
-    '/API/people',
-    '/Api/People/1',
-    '/api/%70eople',
-    '/api/%50EOPLE',
-    '//api/people',
-    '/api//people',
-    '/api/./people',
-    '/x/../api/people',
-    '/api/people/.',
-    '/api/%2e/people',
-    '/api/people.json',
-    '/api/people;jsessionid=1',
-    '/api;x=1/people',
-    '/api%2fpeople',
-    '/api/%2570eople',
-    '/api\\people',
-    '/../api/people',
-    '/api/people%00',
-  ].map((uri) => ({ uri, body: person() })),
+  'path spellings, a named field': PATH_SPELLINGS.map((uri) => ({ uri, body: person() })),
+  'path spellings, a field only the route protects': PATH_SPELLINGS.map((uri) => ({ uri, body: routeOnly })),
+  'twins an origin reads as a protected member': [
+    '[{"notes":"x","NOTES":"123-45-6789"}]',
+    '[{"NOTES":"123-45-6789","notes":"x"}]',
+    '[{"notes":"x","No_tes":"123-45-6789"}]',
+    '[{"notes":"x","ｎｏｔｅｓ":"123-45-6789"}]',
+  ].map((body) => ({ body })),
   'methods and overrides': [
     { method: 'DELETE', body: person() },
     { method: 'OPTIONS', body: person() },
@@ -135,6 +151,13 @@ const CORPUS: Record<string, Case[]> = {
     `x=1;ssn=${SECRET}`,
     `x=1&y=2;ssn=${SECRET}`,
     `ssn=x&SSN=${SECRET}`,
+    `+ssn=${SECRET}`,
+    `%C5%BFsn=${SECRET}`,
+    `%EF%BD%93sn=${SECRET}`,
+    `card[number=${SECRET}`,
+    `people[0].Ssn=${SECRET}`,
+    `ssn=%31%32%33%2D%34%35%2D%36%37%38%39`,
+    `_method=PUT&ssn=${SECRET}`,
   ].map((body) => ({ contentType: 'application/x-www-form-urlencoded', body })),
   'media-type confusion': [
     { contentType: 'application/x-www-form-urlencoded', body: person() },
@@ -143,6 +166,8 @@ const CORPUS: Record<string, Case[]> = {
     { contentType: ['application/x-www-form-urlencoded', 'application/json'], body: `ssn=${SECRET}` },
     { contentType: 'application/json, application/x-www-form-urlencoded', body: person() },
     { contentType: 'application/json; charset=utf-16', body: person() },
+    { contentType: 'application/json; charset=utf-16le', body: Buffer.from(person(), 'utf16le').toString('latin1') },
+    { contentType: 'application/x-www-form-urlencoded; charset=iso-8859-1', body: `ssn=${SECRET}` },
     { contentType: 'application/json; charset=utf-8; charset=latin1', body: person() },
     { contentType: 'text/plain', body: person() },
     { contentType: 'text/plain', body: `ssn=${SECRET}` },

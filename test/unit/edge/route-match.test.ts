@@ -86,3 +86,11 @@ describe('createRouteMatcher', () => {
     expect(matcher.match('/health')).toBeUndefined();
   });
 });
+
+describe('canonicalPath with compatibility characters', () => {
+  it('reads full-width letters and dots as their plain forms, and refuses a full-width solidus', () => {
+    expect(canonicalPath('/api/%EF%BD%90eople')).toEqual({ path: '/api/people' });
+    expect(canonicalPath('/x/%EF%BC%8E%EF%BC%8E/api/people')).toEqual({ path: '/api/people' });
+    expect(canonicalPath('/api%EF%BC%8Fpeople').problem).toEqual(expect.any(String));
+  });
+});
