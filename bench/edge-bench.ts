@@ -4,7 +4,7 @@ import { scanJson } from '../core/json-scan';
 import { evaluateJsonPath, parseJsonPath, type ParsedPath } from '../core/jsonpath';
 import { ResultTooLargeError } from '../edge/errors';
 import { compileEdgeConfig, protectRequest, type CompiledEdgeConfig } from '../edge/transform';
-import { peopleBody, person, recordsFor, SENSITIVE_PATHS } from './records';
+import { BENCH_NAMES, BENCH_PATHS, peopleBody, person, recordsFor, SENSITIVE_PATHS } from './records';
 import { figure, time, type Figure } from './stats';
 
 /** One measured body size in one mode. */
@@ -33,9 +33,9 @@ export function edgeConfig(publicKeyPem: string, mode: RouteMode): CompiledEdgeC
   const config: EdgeConfig = {
     keys: [{ id: '01', publicKeyPem }],
     encryptWith: '01',
-    names: [],
+    names: BENCH_NAMES.map((name) => ({ name, key: '01', mode })),
     unmatched: 'protect',
-    routes: [{ name: 'people', methods: ['POST'], path: '/api/people', caseSensitive: false, mode, json: SENSITIVE_PATHS.map((path) => ({ path, key: '01', mode })), form: [] }],
+    routes: [{ name: 'people', methods: ['POST'], path: '/api/people', caseSensitive: false, mode, json: BENCH_PATHS.map((path) => ({ path, key: '01', mode })), form: [] }],
     limits: DEFAULT_LIMITS,
   };
   return compileEdgeConfig(config);
