@@ -15,13 +15,18 @@ export function pathPatternToRegExp(pattern: string, caseSensitive = true): RegE
   return new RegExp(`^${body}$`, caseSensitive ? 'su' : 'siu');
 }
 
+/** Two readings of one path (`/x.json` and `/x`, say) name different routes: no single answer. */
+export const AMBIGUOUS = Symbol('ambiguous route');
+
 /** A route with its matcher prepared once. */
 export interface RouteMatcher<R extends Route = Route> {
   /**
-   * The first route whose pattern matches any reading of the canonical path, or undefined: first
-   * match wins. The method is not consulted: a body is protected whatever the method says.
+   * The route the canonical path names: for each reading (see `pathReadings`) the first route whose
+   * pattern matches it, in config order. Undefined when no reading matches a route; {@link AMBIGUOUS}
+   * when readings name different routes (an origin could route the request to either). The method
+   * is not consulted: a body is protected whatever the method says.
    */
-  match(canonicalPath: string): R | undefined;
+  match(canonicalPath: string): R | undefined | typeof AMBIGUOUS;
 }
 
 /** Prepares every route's pattern once, in config order. */
@@ -29,8 +34,14 @@ export function createRouteMatcher<R extends Route>(routes: readonly R[]): Route
   const prepared = routes.map((route) => ({ route, pattern: pathPatternToRegExp(route.path, route.caseSensitive) }));
   return {
     match(path) {
-      const readings = pathReadings(path);
-      return prepared.find((p) => readings.some((reading) => p.pattern.test(reading)))?.route;
+      let found: R | undefined;
+      for (const reading of pathReadings(path)) {
+        const route = prepared.find((p) => p.pattern.test(reading))?.route;
+        if (route === undefined || route === found) continue;
+        if (found !== undefined) return AMBIGUOUS;
+        found = route;
+      }
+      return found;
     },
   };
 }

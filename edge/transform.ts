@@ -17,7 +17,7 @@ import type { ExpressionEngine } from './expression-engine';
 import { protectForm, type FormFieldMatcher } from './form-transform';
 import { protectJson, type BodyResult, type CompiledJsonField } from './json-transform';
 import { checkQueryString } from './query-string';
-import { createRouteMatcher, type RouteMatcher } from './route-match';
+import { AMBIGUOUS, createRouteMatcher, type RouteMatcher } from './route-match';
 
 /**
  * The edge transform: config + request → protected body, or an EdgeError. Pure apart from the
@@ -126,6 +126,10 @@ export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput):
   }
   if (query !== '') checkQueryString(query, config.names);
   const route = config.routes.match(canonical.path);
+  if (route === AMBIGUOUS) {
+    if (hasBody || query !== '') throw new AmbiguousPathError('refused: readings of the path name different routes');
+    return { action: 'forward', route: undefined, fields: 0 };
+  }
   if (!hasBody) return { action: 'forward', route: route?.name, fields: 0 };
   if (!route && config.unmatched === 'forward') return { action: 'forward', route: undefined, fields: 0, unprotected: true };
   if (!route && config.unmatched === 'reject') {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalPath, pathReadings } from '../../../edge/canonical-path';
-import { createRouteMatcher, pathPatternToRegExp } from '../../../edge/route-match';
+import { AMBIGUOUS, createRouteMatcher, pathPatternToRegExp } from '../../../edge/route-match';
 import { route } from '../../helpers/keys';
 
 describe('pathPatternToRegExp (CloudFront path pattern semantics)', () => {
@@ -71,19 +71,29 @@ describe('createRouteMatcher', () => {
   ]);
 
   it('matches the path whatever the method would be, first match wins', () => {
-    expect(matcher.match('/api/people/1')?.name).toBe('people-post');
-    expect(matcher.match('/api/cards')?.name).toBe('exact');
+    expect((matcher.match('/api/people/1') as { name: string }).name).toBe('people-post');
+    expect((matcher.match('/api/cards') as { name: string }).name).toBe('exact');
   });
 
   it('matches other spellings of an exact path as routers read them', () => {
-    expect(matcher.match('/API/Cards')?.name).toBe('exact');
-    expect(matcher.match('/api/cards.json')?.name).toBe('exact');
-    expect(matcher.match('/Case')?.name).toBe('strict');
+    const name = (path: string): string | undefined => {
+      const found = matcher.match(path);
+      return found === AMBIGUOUS ? 'AMBIGUOUS' : found?.name;
+    };
+    expect(name('/API/Cards')).toBe('exact');
+    expect(name('/api/cards.json')).toBe('exact');
+    expect(name('/Case')).toBe('strict');
     expect(matcher.match('/case')).toBeUndefined();
   });
 
   it('matches nothing for another path', () => {
     expect(matcher.match('/health')).toBeUndefined();
+  });
+
+  it('answers AMBIGUOUS when readings of one path name different routes', () => {
+    const two = createRouteMatcher([route({ name: 'export', path: '/api/export.json' }), route({ name: 'api', path: '/api/export' })]);
+    expect(two.match('/api/export.json')).toBe(AMBIGUOUS);
+    expect((two.match('/api/export') as { name: string }).name).toBe('api');
   });
 });
 
