@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildEdgeBundle } from '../cli/bundle';
 import { writeKeyPair } from '../cli/keygen';
 import { validateConfig, type RouteMode } from '../core/config';
@@ -148,5 +148,6 @@ export function formatResults(r: BenchResults): string {
 
 /** Writes the results as JSON. */
 export function writeResults(file: string, results: BenchResults): void {
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 }
