@@ -1,11 +1,11 @@
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { DEFAULT_LIMITS, type EdgeConfig, type RouteMode } from '../core/config';
 import { scanJson } from '../core/json-scan';
-import { evaluateJsonPath, parseJsonPath, type ParsedPath } from '../core/jsonpath';
+import { evaluateJsonPath, type ParsedPath, parseJsonPath } from '../core/jsonpath';
 import { ResultTooLargeError } from '../edge/errors';
-import { compileEdgeConfig, protectRequest, type CompiledEdgeConfig } from '../edge/transform';
+import { type CompiledEdgeConfig, compileEdgeConfig, protectRequest } from '../edge/transform';
 import { BENCH_NAMES, BENCH_PATHS, peopleBody, person, recordsFor, SENSITIVE_PATHS } from './records';
-import { figure, time, type Figure } from './stats';
+import { type Figure, figure, time } from './stats';
 
 /** One measured body size in one mode. */
 export interface EdgeResult {
@@ -35,7 +35,17 @@ export function edgeConfig(publicKeyPem: string, mode: RouteMode): CompiledEdgeC
     encryptWith: '01',
     names: BENCH_NAMES.map((name) => ({ name, key: '01', mode })),
     unmatched: 'protect',
-    routes: [{ name: 'people', methods: ['POST'], path: '/api/people', caseSensitive: false, mode, json: BENCH_PATHS.map((path) => ({ path, key: '01', mode })), form: [] }],
+    routes: [
+      {
+        name: 'people',
+        methods: ['POST'],
+        path: '/api/people',
+        caseSensitive: false,
+        mode,
+        json: BENCH_PATHS.map((path) => ({ path, key: '01', mode })),
+        form: [],
+      },
+    ],
     limits: DEFAULT_LIMITS,
   };
   return compileEdgeConfig(config);
@@ -65,7 +75,12 @@ export function largestRecords(config: CompiledEdgeConfig): number {
 }
 
 /** Measures the transform and its floor for each size, in one mode. */
-export function benchEdge(publicKeyPem: string, mode: RouteMode, sizes: readonly { label: string; records: number }[], runs: number): EdgeResult[] {
+export function benchEdge(
+  publicKeyPem: string,
+  mode: RouteMode,
+  sizes: readonly { label: string; records: number }[],
+  runs: number,
+): EdgeResult[] {
   const config = edgeConfig(publicKeyPem, mode);
   const key = createPublicKey(publicKeyPem);
   return sizes.map(({ label, records }) => {
@@ -86,7 +101,8 @@ export function benchEdge(publicKeyPem: string, mode: RouteMode, sizes: readonly
       const round = { transform: [] as number[], encryptAll: [] as number[], parse: [] as number[], stringify: [] as number[] };
       clock(round.transform, () => protect(config, body));
       clock(round.encryptAll, () => {
-        for (let f = 0; f < out.fields; f += 1) publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, sample);
+        for (let f = 0; f < out.fields; f += 1)
+          publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, sample);
       });
       clock(round.parse, () => JSON.parse(text));
       clock(round.stringify, () => JSON.stringify(parsed));

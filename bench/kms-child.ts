@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { startFakeKms } from '../test/helpers/kms-server';
 
-const kms = await startFakeKms([{ arn: process.env.FLE_BENCH_KEY_ARN ?? '', privateKeyPem: readFileSync(process.env.FLE_BENCH_KEY_FILE ?? '', 'utf8') }]);
+const kms = await startFakeKms([
+  { arn: process.env.FLE_BENCH_KEY_ARN ?? '', privateKeyPem: readFileSync(process.env.FLE_BENCH_KEY_FILE ?? '', 'utf8') },
+]);
 kms.latencyMs = Number(process.env.FLE_BENCH_LATENCY_MS ?? '0');
 process.stdout.write(`${kms.url}\n`);
 process.stdin.resume();

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RouteMode } from '../core/config';
 import { createDecryptor } from '../decrypt/decryptor';
+import { protectRequest } from '../edge/transform';
 import { loopbackKmsClient } from '../test/helpers/decrypt';
 import { edgeConfig } from './edge-bench';
 import { peopleBody } from './records';
-import { figure, timeAsync, type Figure } from './stats';
-import { protectRequest } from '../edge/transform';
+import { type Figure, figure, timeAsync } from './stats';
 
 const ROOT = process.env.FLE_ROOT ?? process.cwd();
 
@@ -73,7 +73,11 @@ export function coldStart(bundleFile: string, runs: number): { added: Figure; ba
 
 /** Peak RSS (MB) of the transform on one body, in a fresh process. */
 export function peakMemory(mode: RouteMode, records: number, publicKeyFile: string): { peakMb: number; addedMb: number } {
-  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'ts-run.mjs'), 'bench/memory-child.ts', mode, String(records), publicKeyFile], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin', 'ts-run.mjs'), 'bench/memory-child.ts', mode, String(records), publicKeyFile],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   if (result.status !== 0) throw new Error(`memory run failed: ${result.stderr}`);
   const { baselineKb, peakKb } = JSON.parse(result.stdout) as { baselineKb: number; peakKb: number };
   return { peakMb: peakKb / 1024, addedMb: (peakKb - baselineKb) / 1024 };
@@ -111,14 +115,23 @@ export async function benchDecrypt(
     });
     const results: DecryptResult[] = [];
     for (const { mode, concurrency, runs } of cases) {
-      const outcome = protectRequest(edgeConfig(keys.publicKeyPem, mode), { method: 'POST', uri: '/api/people', contentType: 'application/json', body: peopleBody(records) });
+      const outcome = protectRequest(edgeConfig(keys.publicKeyPem, mode), {
+        method: 'POST',
+        uri: '/api/people',
+        contentType: 'application/json',
+        body: peopleBody(records),
+      });
       if (outcome.action !== 'replace') throw new Error('expected a protected body');
       const client = loopbackKmsClient(url);
       const decryptor = createDecryptor({ keys: [{ id: '01', kmsKeyId: arn }], kmsClient: client, concurrency, kmsTimeoutMs: 120_000 });
       let stats = { markers: 0, kmsCalls: 0 };
-      const wall = await timeAsync(async () => {
-        stats = (await decryptor.decrypt(outcome.body, { contentType: 'application/json' })).stats;
-      }, runs, 1);
+      const wall = await timeAsync(
+        async () => {
+          stats = (await decryptor.decrypt(outcome.body, { contentType: 'application/json' })).stats;
+        },
+        runs,
+        1,
+      );
       client.destroy();
       results.push({ mode, concurrency, markers: stats.markers, kmsCalls: stats.kmsCalls, wall });
     }

@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildEdgeBundle } from '../cli/bundle';
 import { writeKeyPair } from '../cli/keygen';
-import { validateConfig, type RouteMode } from '../core/config';
-import { benchEdge, standardSizes, type EdgeResult } from './edge-bench';
-import { benchDecrypt, coldStart, peakMemory, type DecryptResult } from './process-bench';
+import { type RouteMode, validateConfig } from '../core/config';
+import { benchEdge, type EdgeResult, standardSizes } from './edge-bench';
+import { benchDecrypt, coldStart, type DecryptResult, peakMemory } from './process-bench';
 import { SENSITIVE_PATHS } from './records';
-import { show, type Figure } from './stats';
+import { type Figure, show } from './stats';
 
 /** Everything `npm run bench` measures. */
 export interface BenchResults {
@@ -87,14 +87,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const targets = {
     'transform ÷ floor (rsa, largest)': { target: '≤ 1.15', value: rsaLargest.overFloor, met: rsaLargest.overFloor <= 1.15 },
     // Issue 11: names protected everywhere (four of the six fields) must cost little over the floor.
-    'transform with names everywhere ÷ floor (rsa, largest)': { target: '≤ 1.2', value: rsaLargest.overFloor, met: rsaLargest.overFloor <= 1.2 },
+    'transform with names everywhere ÷ floor (rsa, largest)': {
+      target: '≤ 1.2',
+      value: rsaLargest.overFloor,
+      met: rsaLargest.overFloor <= 1.2,
+    },
     'cold start added (ms)': { target: '≤ 10', value: cold.added.median, met: cold.added.median <= 10 },
     'bundle bytes': { target: '≤ 32768', value: bundle.bytes, met: bundle.bytes <= 32 * 1024 },
     'bundle gzip bytes': { target: '≤ 12288', value: bundle.gzipBytes, met: bundle.gzipBytes <= 12 * 1024 },
   };
   const cpu = cpus();
   return {
-    machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryGb: Math.round(totalmem() / 2 ** 30), platform: `${process.platform} ${process.arch}` },
+    machine: {
+      cpu: cpu[0]?.model ?? 'unknown',
+      cores: cpu.length,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      platform: `${process.platform} ${process.arch}`,
+    },
     node: process.version,
     date: new Date().toISOString(),
     quick,
@@ -125,7 +134,10 @@ export function formatResults(r: BenchResults): string {
     'where the time goes beyond the floor (largest body, medians): ' +
       r.edge
         .filter((e) => e.label === 'largest')
-        .map((e) => `${e.mode}: path evaluation ${e.breakdown.pathEvaluation.toFixed(2)} ms, two text scans ${e.breakdown.scanTwice.toFixed(2)} ms (floor: encrypt ${e.breakdown.encryptAll.toFixed(2)} ms, parse ${e.breakdown.parse.toFixed(2)} ms)`)
+        .map(
+          (e) =>
+            `${e.mode}: path evaluation ${e.breakdown.pathEvaluation.toFixed(2)} ms, two text scans ${e.breakdown.scanTwice.toFixed(2)} ms (floor: encrypt ${e.breakdown.encryptAll.toFixed(2)} ms, parse ${e.breakdown.parse.toFixed(2)} ms)`,
+        )
         .join('; '),
     '',
     `| edge bundle | ${r.bundle.bytes} bytes minified, ${r.bundle.gzipBytes} gzipped |`,
@@ -141,7 +153,9 @@ export function formatResults(r: BenchResults): string {
     '',
     '| target | wanted | measured | met |',
     '|---|---|---|---|',
-    ...Object.entries(r.targets).map(([name, t]) => `| ${name} | ${t.target} | ${Number.isInteger(t.value) ? t.value : t.value.toFixed(2)} | ${t.met ? 'yes' : 'NO'} |`),
+    ...Object.entries(r.targets).map(
+      ([name, t]) => `| ${name} | ${t.target} | ${Number.isInteger(t.value) ? t.value : t.value.toFixed(2)} | ${t.met ? 'yes' : 'NO'} |`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

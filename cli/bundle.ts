@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
-import { toEdgeConfig, type FleConfig } from '../core/config';
+import { type FleConfig, toEdgeConfig } from '../core/config';
 import { parseJsonPath } from '../core/jsonpath';
 
 /** Folder holding the project's sources (this file sits in `<root>/cli/`, or in a bundle beside it). */
@@ -43,10 +43,12 @@ export async function buildDecryptBundle(outDir: string): Promise<BundleReport> 
  * other configs leave its 25 KB out of the bundle (cold-start latency).
  */
 function bakedConfigPlugin(config: FleConfig): Plugin {
-  const needsEngine = config.routes.some((route) => route.json.some((field) => {
-    const parsed = parseJsonPath(field.path);
-    return typeof parsed !== 'string' && parsed.hasExpressions;
-  }));
+  const needsEngine = config.routes.some((route) =>
+    route.json.some((field) => {
+      const parsed = parseJsonPath(field.path);
+      return typeof parsed !== 'string' && parsed.hasExpressions;
+    }),
+  );
   return {
     name: 'fle-edge-config',
     setup(b) {

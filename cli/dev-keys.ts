@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { FleConfig } from '../core/config';
-import { loadConfigFile, type KeyFileReader } from '../core/config-file';
+import { type KeyFileReader, loadConfigFile } from '../core/config-file';
 import { writeKeyPair } from './keygen';
 
 /** Where generated development keys go for builds and synth: git-ignored, never beside the real ones. */

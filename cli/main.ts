@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/config';
-import { version } from '../package.json';
 import { DEFAULT_CONFIG_PATH } from '../core/config-file';
+import { version } from '../package.json';
 import type { Command } from './args';
 import { buildDecryptCommand } from './commands/build-decrypt';
 import { buildEdgeCommand } from './commands/build-edge';

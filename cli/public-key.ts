@@ -32,6 +32,8 @@ export async function fetchKmsPublicKey(client: KMSClient, keyId: string): Promi
     throw new UnsuitableKeyError(`${arn} does not offer RSAES_OAEP_SHA_256`);
   }
   if (!result.PublicKey) throw new UnsuitableKeyError(`${arn}: KMS returned no public key`);
-  const pem = createPublicKey({ key: Buffer.from(result.PublicKey), format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
+  const pem = createPublicKey({ key: Buffer.from(result.PublicKey), format: 'der', type: 'spki' })
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
   return { pem, keySpec, keyArn: arn };
 }

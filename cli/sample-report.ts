@@ -2,8 +2,8 @@ import type { FleConfig } from '../core/config';
 import { evaluateJsonPath, parseJsonPath } from '../core/jsonpath';
 import type { BodyFormat } from '../core/media-type';
 import { createNameMatcher } from '../core/names';
-import { decodeFormComponent } from '../edge/form-transform';
 import { jsonPathPlusEngine } from '../edge/expression-engine';
+import { decodeFormComponent } from '../edge/form-transform';
 
 /** One sample body for `fle check-config --sample`. */
 export interface Sample {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, validateConfig, type FleConfig } from './config';
+import { ConfigError, type FleConfig, validateConfig } from './config';
 import { jsonErrorOffset } from './json-error-offset';
 
 /** Where the CLI looks for the config when `--config` is not given (relative to the working folder). */

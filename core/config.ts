@@ -1,8 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { checkJsonPathSyntax } from './jsonpath-syntax';
-import { maxOaepSha256Plaintext } from './sealer';
 import { isKeyId, markerClose } from './marker';
 import { foldName } from './names';
+import { maxOaepSha256Plaintext } from './sealer';
 
 /**
  * The config file (`config/fields.json`) and its validation. Validation is pure apart from reading
@@ -156,7 +156,8 @@ export class ConfigError extends Error {
 /** Reads a key file named in the config (relative to the config file). Throws when unreadable. */
 export type ReadKeyFile = (path: string) => string;
 
-const KMS_KEY_ID = /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_+=,.@:-]+|alias\/[A-Za-z0-9/_-]+|(mrk-)?[A-Za-z0-9-]{1,64})$/;
+const KMS_KEY_ID =
+  /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_+=,.@:-]+|alias\/[A-Za-z0-9/_-]+|(mrk-)?[A-Za-z0-9-]{1,64})$/;
 const TOP_LEVEL = new Set(['$schema', 'keys', 'encryptWith', 'names', 'unmatched', 'routes', 'limits', 'audiences']);
 const NAME_FIELDS = new Set(['name', 'key', 'mode']);
 const KEY_FIELDS = new Set(['id', 'publicKey', 'kmsKeyId', 'keySpec']);
@@ -317,9 +318,14 @@ function readPublicKey(
   return { text: key.export({ type: 'spki', format: 'pem' }).toString(), key };
 }
 
-
 /** Reads the rule (key and mode) a field entry gives, with the defaults filled in. */
-function readRule(field: { [key: string]: Json }, at: string, defaults: FieldRule, keyIds: ReadonlySet<string>, problem: Report): FieldRule {
+function readRule(
+  field: { [key: string]: Json },
+  at: string,
+  defaults: FieldRule,
+  keyIds: ReadonlySet<string>,
+  problem: Report,
+): FieldRule {
   const { key = defaults.key, mode = defaults.mode } = field;
   if (typeof key !== 'string' || !keyIds.has(key)) problem(at, `key "${String(key)}" is not a configured key id`);
   if (!isMode(mode)) problem(at, `mode must be one of ${ROUTE_MODES.join(', ')}`);
@@ -350,7 +356,13 @@ function validateNames(raw: Json | undefined, encryptWith: string, keyIds: Reado
   });
 }
 
-function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: ReadonlySet<string>, hasNames: boolean, problem: Report): Route[] {
+function validateRoutes(
+  raw: Json | undefined,
+  encryptWith: string,
+  keyIds: ReadonlySet<string>,
+  hasNames: boolean,
+  problem: Report,
+): Route[] {
   if (!Array.isArray(raw) || raw.length === 0) {
     problem('routes', 'must be a non-empty list');
     return [];
@@ -381,7 +393,10 @@ function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: Read
     }
     if (typeof path !== 'string' || !path.startsWith('/')) problem(where, 'path must be a pattern starting with "/"');
     else if (/\/\/|\/\.\.?(\/|$)|%|;|\\/.test(path)) {
-      problem(where, 'path must be canonical: no "//", "." or ".." segments, percent-escapes, ";" or "\\" (requests are matched on their canonical path)');
+      problem(
+        where,
+        'path must be canonical: no "//", "." or ".." segments, percent-escapes, ";" or "\\" (requests are matched on their canonical path)',
+      );
     }
     if (typeof caseSensitive !== 'boolean') problem(where, 'caseSensitive must be true or false');
     const routeMode: RouteMode = isMode(mode) ? mode : 'rsa';
@@ -390,10 +405,19 @@ function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: Read
     const rule = (field: { [key: string]: Json }, at: string): FieldRule =>
       readRule(field, at, { key: encryptWith, mode: routeMode }, keyIds, problem);
     /** Reads a list of fields: bare strings, or objects with `property` and optionally key and mode. */
-    const readFields = (list: Json, kind: 'json' | 'form', property: 'path' | 'name', allowed: ReadonlySet<string>, check: (value: string) => string | undefined) => {
+    const readFields = (
+      list: Json,
+      kind: 'json' | 'form',
+      property: 'path' | 'name',
+      allowed: ReadonlySet<string>,
+      check: (value: string) => string | undefined,
+    ) => {
       const fields: { value: string; rule: FieldRule }[] = [];
       if (!Array.isArray(list)) {
-        problem(where, `${kind} must be a list of ${kind === 'json' ? 'JSONPath strings' : 'field names'} or {${property}, key, mode} objects`);
+        problem(
+          where,
+          `${kind} must be a list of ${kind === 'json' ? 'JSONPath strings' : 'field names'} or {${property}, key, mode} objects`,
+        );
         return fields;
       }
       list.forEach((item, i) => {
@@ -415,7 +439,10 @@ function validateRoutes(raw: Json | undefined, encryptWith: string, keyIds: Read
       const syntax = checkJsonPathSyntax(jsonPath);
       return syntax ? `bad JSONPath: ${syntax}` : undefined;
     }).map(({ value, rule: r }) => ({ path: value, ...r }));
-    const formFields: FormField[] = readFields(form, 'form', 'name', FORM_FIELD_FIELDS, () => undefined).map(({ value, rule: r }) => ({ name: value, ...r }));
+    const formFields: FormField[] = readFields(form, 'form', 'name', FORM_FIELD_FIELDS, () => undefined).map(({ value, rule: r }) => ({
+      name: value,
+      ...r,
+    }));
     if (Array.isArray(json) && Array.isArray(form) && json.length + form.length === 0 && !hasNames) {
       problem(where, 'protects nothing: give it "json" paths or "form" fields, or give the config "names"');
     }
@@ -507,7 +534,9 @@ export function configWarnings(config: Pick<FleConfig, 'names' | 'unmatched' | '
     warnings.push('unmatched is "forward": bodies on paths no route names reach the origin unprotected, sensitive names included');
   }
   if (config.names.length === 0) {
-    warnings.push('no "names": only the routes\' JSONPaths and form fields are protected, and only on their paths; a sensitive field sent any other way (another shape, another path, the query string) is not');
+    warnings.push(
+      'no "names": only the routes\' JSONPaths and form fields are protected, and only on their paths; a sensitive field sent any other way (another shape, another path, the query string) is not',
+    );
   }
   return warnings;
 }

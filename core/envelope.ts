@@ -128,7 +128,12 @@ export function parseEnvelope(payload: string): EnvelopeParts | undefined {
     iv: Buffer.from(iv, 'base64url'),
     sealed: Buffer.from(sealed, 'base64url'),
   };
-  if (decoded.wrappedKey.length === 0 || decoded.commitment.length !== COMMITMENT_BYTES || decoded.iv.length !== IV_BYTES || decoded.sealed.length < TAG_BYTES + 1) {
+  if (
+    decoded.wrappedKey.length === 0 ||
+    decoded.commitment.length !== COMMITMENT_BYTES ||
+    decoded.iv.length !== IV_BYTES ||
+    decoded.sealed.length < TAG_BYTES + 1
+  ) {
     return undefined;
   }
   return decoded;

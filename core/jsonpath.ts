@@ -160,7 +160,8 @@ function select(node: unknown, selector: Selector, out: PathMatch[]): void {
   if (!isContainer(node)) return;
   const take = (property: string): void => {
     if (Array.isArray(node)) {
-      if (CANONICAL_INDEX.test(property) && Number(property) < node.length) out.push({ parent: node, property, value: node[Number(property)] });
+      if (CANONICAL_INDEX.test(property) && Number(property) < node.length)
+        out.push({ parent: node, property, value: node[Number(property)] });
     } else if (Object.hasOwn(node, property)) {
       out.push({ parent: node, property, value: node[property] });
     }

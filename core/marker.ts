@@ -56,7 +56,9 @@ export function markerWriter(keyId: string): { readonly overhead: number; wrap(p
 
 /** The post-compatible payload for one RSA-OAEP ciphertext block: standard base64 with padding. */
 export function encodeRsaPayload(ciphertext: Uint8Array): string {
-  return (Buffer.isBuffer(ciphertext) ? ciphertext : Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength)).toString('base64');
+  return (Buffer.isBuffer(ciphertext) ? ciphertext : Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength)).toString(
+    'base64',
+  );
 }
 
 /** True when a payload is of the post-compatible kind (standard base64 of one RSA block). */
@@ -158,8 +160,7 @@ export function createMarkerMatcher(keyIds: readonly string[]): MarkerMatcher {
   // One alternative per key id, tried at every offset: a known marker is found even where the
   // left-to-right scan would have read its opening as part of another marker shape.
   const anywhere = new RegExp(
-    [...known].map((id) => `${escapeForRegExp(markerOpen(id))}[${PAYLOAD_CHARS}]+${escapeForRegExp(markerClose(id))}`).join('|') ||
-      '(?!)',
+    [...known].map((id) => `${escapeForRegExp(markerOpen(id))}[${PAYLOAD_CHARS}]+${escapeForRegExp(markerClose(id))}`).join('|') || '(?!)',
   );
   return {
     keyIds: [...known],

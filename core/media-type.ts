@@ -33,7 +33,11 @@ export function parseMediaType(contentType: string | undefined): MediaType | und
     if (parameter.trim() === '') continue;
     if (equals < 0) return undefined;
     const name = parameter.slice(0, equals).trim().toLowerCase();
-    const value = parameter.slice(equals + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    const value = parameter
+      .slice(equals + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
     if (name === 'charset') {
       // Two charsets are two readings.
       if (charset !== undefined) return undefined;

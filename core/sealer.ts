@@ -1,6 +1,6 @@
-import { constants, createPublicKey, publicEncrypt, type KeyObject } from 'node:crypto';
+import { constants, createPublicKey, type KeyObject, publicEncrypt } from 'node:crypto';
 import type { FieldRule } from './config';
-import { envelopePayloadLength, newDataKey, sealValue, type DataKey, type ValueKind } from './envelope';
+import { type DataKey, envelopePayloadLength, newDataKey, sealValue, type ValueKind } from './envelope';
 import { encodeRsaPayload, markerWriter } from './marker';
 
 /** Largest plaintext one RSA-OAEP block with SHA-256 holds for a modulus of `bits`: k - 2·32 - 2. */
@@ -26,7 +26,14 @@ export function importEdgeKey(id: string, publicKeyPem: string): EdgeKey {
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   const marker = markerWriter(id);
   const modulusBytes = Math.ceil(bits / 8);
-  return { id, key, modulusBytes, maxPlaintextBytes: maxOaepSha256Plaintext(bits), marker, rsaMarkerLength: marker.overhead + 4 * Math.ceil(modulusBytes / 3) };
+  return {
+    id,
+    key,
+    modulusBytes,
+    maxPlaintextBytes: maxOaepSha256Plaintext(bits),
+    marker,
+    rsaMarkerLength: marker.overhead + 4 * Math.ceil(modulusBytes / 3),
+  };
 }
 
 function rsaEncrypt(key: EdgeKey, plaintext: Uint8Array): Buffer {

@@ -1,5 +1,13 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { EnvelopeOpenError, isEnvelopePayload, openValue, parseEnvelope, prepareDataKey, type DataKey, type EnvelopeParts } from '../core/envelope';
+import {
+  type DataKey,
+  EnvelopeOpenError,
+  type EnvelopeParts,
+  isEnvelopePayload,
+  openValue,
+  parseEnvelope,
+  prepareDataKey,
+} from '../core/envelope';
 import { decodeRsaPayload, isKeyId } from '../core/marker';
 import { importEdgeKey, RequestSealer } from '../core/sealer';
 import type { KeyBackend } from './backend';
@@ -8,7 +16,7 @@ import { InputTooLargeError, InvalidCiphertextError, InvalidRequestError, Locati
 import { DEFAULT_KMS_TIMEOUT_MS, kmsKeyBackend } from './kms-backend';
 import { localKeyBackend } from './local-backend';
 import { mapBounded } from './pool';
-import { containerFormatOf, planSubstitution, type Plain, type PlacedMarker } from './substitute';
+import { containerFormatOf, type PlacedMarker, type Plain, planSubstitution } from './substitute';
 
 /** A key this decryptor may use: through KMS (`kmsKeyId`) or a local private key (`privateKeyPem`). */
 export interface DecryptKey {
@@ -147,7 +155,8 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
     if (!isKeyId(key.id)) throw new InvalidRequestError('a key id must be 1 to 8 letters or digits');
     if (backends.has(key.id)) throw new InvalidRequestError(`key "${key.id}" is listed twice`);
     if (key.privateKeyPem !== undefined) backends.set(key.id, localKeyBackend(key.id, key.privateKeyPem));
-    else if (key.kmsKeyId) backends.set(key.id, kmsKeyBackend(clientFor(key.kmsKeyId), key.id, key.kmsKeyId, options.kmsTimeoutMs ?? DEFAULT_KMS_TIMEOUT_MS));
+    else if (key.kmsKeyId)
+      backends.set(key.id, kmsKeyBackend(clientFor(key.kmsKeyId), key.id, key.kmsKeyId, options.kmsTimeoutMs ?? DEFAULT_KMS_TIMEOUT_MS));
     else throw new InvalidRequestError(`key "${key.id}" has neither a kmsKeyId nor a private key`);
   }
 
@@ -195,14 +204,17 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
         envelopes.set(marker, { parts, block: id });
       } else {
         const ciphertext = decodeRsaPayload(marker.payload);
-        if (!ciphertext) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a payload kind this version cannot read`);
+        if (!ciphertext)
+          throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a payload kind this version cannot read`);
         const id = `${marker.keyId}#${marker.payload}`;
         blocks.set(id, { backend, keyId: marker.keyId, ciphertext, envelope: false });
         rsaBlocks.set(marker, id);
       }
     }
     const entries = [...blocks.entries()];
-    const opened = await mapBounded(entries, concurrency, async ([, block], signal) => block.backend.decryptBlock(block.ciphertext, signal));
+    const opened = await mapBounded(entries, concurrency, async ([, block], signal) =>
+      block.backend.decryptBlock(block.ciphertext, signal),
+    );
     const rsaPlaintexts = new Map<string, string>();
     entries.forEach(([id, block], i) => {
       const bytes = opened[i] as Uint8Array;
@@ -230,7 +242,8 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
         const { kind, value } = openValue(dataKeys.get(envelope.block) as DataKey, marker.keyId, envelope.parts);
         return { kind, text: utf8Text(value, marker.keyId) };
       } catch (error) {
-        if (error instanceof EnvelopeOpenError) throw new InvalidCiphertextError(`an envelope of key "${marker.keyId}" does not open: ${error.message}`);
+        if (error instanceof EnvelopeOpenError)
+          throw new InvalidCiphertextError(`an envelope of key "${marker.keyId}" does not open: ${error.message}`);
         throw error;
       }
     };
@@ -263,7 +276,9 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
         const value = Buffer.from(plain.text, 'utf8');
         const seal = sealer.plan({ key: to.id, mode: envelope ? 'envelope' : 'rsa' }, plain.kind, value, location ?? '');
         if (seal.payload === 'envelope' && location === undefined) {
-          throw new InvalidRequestError(`a value too large for key "${to.id}"'s RSA block needs its location: rewrap it as JSON or form, not text`);
+          throw new InvalidRequestError(
+            `a value too large for key "${to.id}"'s RSA block needs its location: rewrap it as JSON or form, not text`,
+          );
         }
         const sealed = seal.seal();
         value.fill(0);

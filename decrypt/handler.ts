@@ -74,8 +74,10 @@ export function createDecryptHandler(
     try {
       if (decryptor instanceof DecryptError) throw decryptor;
       if (typeof event?.body !== 'string') throw new InvalidRequestError('the event must be {"body": "<text>", "contentType": "<type>"}');
-      if (event.contentType !== undefined && typeof event.contentType !== 'string') throw new InvalidRequestError('contentType must be a string');
-      if (event.leaveOtherKeys !== undefined && typeof event.leaveOtherKeys !== 'boolean') throw new InvalidRequestError('leaveOtherKeys must be true or false');
+      if (event.contentType !== undefined && typeof event.contentType !== 'string')
+        throw new InvalidRequestError('contentType must be a string');
+      if (event.leaveOtherKeys !== undefined && typeof event.leaveOtherKeys !== 'boolean')
+        throw new InvalidRequestError('leaveOtherKeys must be true or false');
       const { text, stats } = await decryptor.decrypt(event.body, {
         contentType: event.contentType,
         ...(event.leaveOtherKeys !== undefined ? { leaveUnknown: event.leaveOtherKeys } : {}),

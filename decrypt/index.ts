@@ -7,8 +7,9 @@
  * const { text } = await decryptor.decrypt(body, { contentType: 'application/json' });
  * ```
  */
+
+export type { DecryptCallOptions, DecryptKey, Decryptor, DecryptorOptions, DecryptResult, DecryptStats } from './decryptor';
 export { createDecryptor, DEFAULT_CONCURRENCY } from './decryptor';
-export type { DecryptCallOptions, DecryptKey, DecryptResult, DecryptStats, Decryptor, DecryptorOptions } from './decryptor';
 export * from './errors';
-export { createDecryptHandler, parseKeysVariable } from './handler';
 export type { DecryptEvent, DecryptResponse } from './handler';
+export { createDecryptHandler, parseKeysVariable } from './handler';

@@ -1,4 +1,4 @@
-import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { KeyBackend } from './backend';
 import {
   AccessDeniedError,
@@ -18,12 +18,7 @@ export const DEFAULT_KMS_TIMEOUT_MS = 5_000;
  * `EncryptionAlgorithm: RSAES_OAEP_SHA_256`, no encryption context (RSA keys take none). The SDK
  * retries throttling and 5xx with backoff; `timeoutMs` bounds the whole call.
  */
-export function kmsKeyBackend(
-  client: KMSClient,
-  keyId: string,
-  kmsKeyId: string,
-  timeoutMs: number = DEFAULT_KMS_TIMEOUT_MS,
-): KeyBackend {
+export function kmsKeyBackend(client: KMSClient, keyId: string, kmsKeyId: string, timeoutMs: number = DEFAULT_KMS_TIMEOUT_MS): KeyBackend {
   return {
     kind: 'kms',
     async decryptBlock(ciphertext, signal) {
@@ -37,7 +32,8 @@ export function kmsKeyBackend(
         return result.Plaintext;
       } catch (error) {
         if (error instanceof DecryptError) throw error;
-        if (timeout.aborted) throw new KmsTimeoutError(`KMS did not answer within ${timeoutMs} ms for key "${keyId}"`, { cause: summary(error) });
+        if (timeout.aborted)
+          throw new KmsTimeoutError(`KMS did not answer within ${timeoutMs} ms for key "${keyId}"`, { cause: summary(error) });
         throw kmsError(error, keyId);
       }
     },
@@ -76,9 +72,8 @@ export function kmsError(error: unknown, keyId: string): DecryptError {
     case 'InvalidArnException':
       return new InvalidRequestError(`KMS refused the request for key "${keyId}" (${name})`, { cause });
     default:
-      return new KmsUnavailableError(
-        `KMS failed to decrypt with key "${keyId}" (${name || 'error'}${status ? `, HTTP ${status}` : ''})`,
-        { cause },
-      );
+      return new KmsUnavailableError(`KMS failed to decrypt with key "${keyId}" (${name || 'error'}${status ? `, HTTP ${status}` : ''})`, {
+        cause,
+      });
   }
 }

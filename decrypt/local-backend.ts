@@ -1,4 +1,4 @@
-import { constants, createPrivateKey, privateDecrypt, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, type KeyObject, privateDecrypt } from 'node:crypto';
 import type { KeyBackend } from './backend';
 import { InvalidCiphertextError, InvalidRequestError } from './errors';
 

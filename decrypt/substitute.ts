@@ -1,6 +1,6 @@
 import { decodeJsonString, escapePointer, scanJson } from '../core/json-scan';
+import { type FoundMarker, scanMarkers } from '../core/marker';
 import { bodyFormatOf } from '../core/media-type';
-import { scanMarkers, type FoundMarker } from '../core/marker';
 import { InvalidCiphertextError, InvalidContainerError, TooManyMarkersError } from './errors';
 
 /**
@@ -131,7 +131,6 @@ export function jsonStringContent(value: string): string {
     .replace(UNSAFE_IN_HTML, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-
 /**
  * JSON: the text must parse, and every marker must lie wholly inside one string (value or member
  * name); each learns the JSON Pointer of its string. A marker elsewhere could only come from
@@ -206,7 +205,8 @@ function planForm(text: string, find: (part: string) => FoundMarker[]): Substitu
   const pairs = text.split('&').map((pair) => {
     const equals = pair.indexOf('=');
     const name = component(equals < 0 ? pair : pair.slice(0, equals), () => null, find);
-    const value = equals < 0 ? undefined : component(pair.slice(equals + 1), () => (name.decoded === undefined ? null : `form:${name.decoded}`), find);
+    const value =
+      equals < 0 ? undefined : component(pair.slice(equals + 1), () => (name.decoded === undefined ? null : `form:${name.decoded}`), find);
     return { name, value };
   });
   const render = (part: FormComponent, plaintextOf: (marker: PlacedMarker) => Plain | undefined): string => {
@@ -217,7 +217,11 @@ function planForm(text: string, find: (part: string) => FoundMarker[]): Substitu
   return {
     markers: pairs.flatMap(({ name, value }) => [...name.markers, ...(value?.markers ?? [])]),
     render: (plaintextOf) =>
-      pairs.map(({ name, value }) => (value === undefined ? render(name, plaintextOf) : `${render(name, plaintextOf)}=${render(value, plaintextOf)}`)).join('&'),
+      pairs
+        .map(({ name, value }) =>
+          value === undefined ? render(name, plaintextOf) : `${render(name, plaintextOf)}=${render(value, plaintextOf)}`,
+        )
+        .join('&'),
   };
 }
 

@@ -8,7 +8,9 @@
  */
 
 /** The canonical path, or why the path has no single reading. */
-export type CanonicalPath = { readonly path: string; readonly problem?: undefined } | { readonly path?: undefined; readonly problem: string };
+export type CanonicalPath =
+  | { readonly path: string; readonly problem?: undefined }
+  | { readonly path?: undefined; readonly problem: string };
 
 /** Bytes that are never part of a path an origin reads one way only. */
 const FORBIDDEN_RAW = /[\u0000-\u0020\u007f\\;]/;

@@ -9,6 +9,12 @@ export type ExpressionEngine = (path: string, document: object) => PathMatch[];
  * config has a path with a filter or script expression.
  */
 export const jsonPathPlusEngine: ExpressionEngine = (path, document) =>
-  (JSONPath({ path, json: document, resultType: 'all', wrap: true, eval: 'safe' }) as { parent: unknown; parentProperty: unknown; value: unknown }[])
+  (
+    JSONPath({ path, json: document, resultType: 'all', wrap: true, eval: 'safe' }) as {
+      parent: unknown;
+      parentProperty: unknown;
+      value: unknown;
+    }[]
+  )
     .filter((r) => typeof r.parent === 'object' && r.parent !== null)
     .map((r) => ({ parent: r.parent as object, property: String(r.parentProperty), value: r.value }));

@@ -1,7 +1,7 @@
 import type { FieldRule } from '../core/config';
 import { AmbiguousRequestError, BodyLimitError, MalformedBodyError, MarkerInjectionError } from './errors';
 import type { BodyResult, FieldContext } from './json-transform';
-import { spliceFields, type FieldEdit } from './splice';
+import { type FieldEdit, spliceFields } from './splice';
 
 /**
  * Decodes one `application/x-www-form-urlencoded` component: `+` is a space, then percent-decoding
@@ -65,7 +65,10 @@ function refuseSemicolonFields(pair: string, match: FormFieldMatcher): void {
     const equals = part.indexOf('=');
     const name = decodeFormComponent(equals < 0 ? part : part.slice(0, equals));
     if (match(name)) {
-      throw new AmbiguousRequestError('AmbiguousFormSeparator', 'a form pair holds a ";"-separated protected field, which origins split differently');
+      throw new AmbiguousRequestError(
+        'AmbiguousFormSeparator',
+        'a form pair holds a ";"-separated protected field, which origins split differently',
+      );
     }
   }
 }

@@ -7,8 +7,8 @@ import type {
   CloudFrontResultResponse,
 } from 'aws-lambda';
 import { AmbiguousRequestError, MalformedBodyError } from './errors';
-import { toRejection, type Rejection } from './rejection';
-import { protectRequest, type CompiledEdgeConfig, type ProtectOutcome } from './transform';
+import { type Rejection, toRejection } from './rejection';
+import { type CompiledEdgeConfig, type ProtectOutcome, protectRequest } from './transform';
 
 /** Receives the one structured log line written per request. */
 export type LogSink = (line: string) => void;
@@ -65,7 +65,14 @@ export function createOriginRequestHandler(
   const now = options.now ?? (() => performance.now());
   if (config.unmatched === 'forward') {
     // Once per container: the operator chose to let bodies on unnamed paths through unprotected.
-    log(JSON.stringify({ service: 'edge-fle', level: 'WARN', event: 'config', message: 'unmatched policy is "forward": bodies on paths no route names are not protected' }));
+    log(
+      JSON.stringify({
+        service: 'edge-fle',
+        level: 'WARN',
+        event: 'config',
+        message: 'unmatched policy is "forward": bodies on paths no route names are not protected',
+      }),
+    );
   }
   return async (event) => {
     const started = now();
@@ -93,7 +100,12 @@ export function createOriginRequestHandler(
       });
       if (outcome.action === 'forward' || !body) {
         const unprotected = outcome.action === 'forward' && outcome.unprotected === true;
-        finish({ level: unprotected ? 'WARN' : 'INFO', outcome: unprotected ? 'forwarded-unprotected' : 'forwarded', route: outcome.route ?? null, fields: 0 });
+        finish({
+          level: unprotected ? 'WARN' : 'INFO',
+          outcome: unprotected ? 'forwarded-unprotected' : 'forwarded',
+          route: outcome.route ?? null,
+          fields: 0,
+        });
         return request;
       }
       replaceBody(request, outcome.body);

@@ -1,12 +1,12 @@
 import type { FieldRule, JsonField, Limits } from '../core/config';
-import { evaluateJsonPath, type ParsedPath, type PathMatch } from '../core/jsonpath';
 import { decodeJsonString, escapePointer, pointerSegments, scanJson } from '../core/json-scan';
+import { evaluateJsonPath, type ParsedPath, type PathMatch } from '../core/jsonpath';
 import type { MarkerMatcher } from '../core/marker';
 import type { NameMatcher } from '../core/names';
+import type { RequestSealer } from '../core/sealer';
 import { BodyLimitError, MalformedBodyError, MarkerInjectionError, PathEvaluationError } from './errors';
 import type { ExpressionEngine } from './expression-engine';
-import type { RequestSealer } from '../core/sealer';
-import { spliceFields, type FieldEdit } from './splice';
+import { type FieldEdit, spliceFields } from './splice';
 
 /** What a body transform needs besides the body: all made once per container, but the sealer. */
 export interface FieldContext {
@@ -121,7 +121,11 @@ const EMPTY: Set<string> = new Set();
  * Applies every configured path to the parsed document: JSON Pointer → the rule of the first path
  * that selected it. Null values are left alone.
  */
-function selectValues(document: unknown, fields: readonly CompiledJsonField[], expressions: ExpressionEngine | undefined): Map<string, FieldRule> {
+function selectValues(
+  document: unknown,
+  fields: readonly CompiledJsonField[],
+  expressions: ExpressionEngine | undefined,
+): Map<string, FieldRule> {
   const selected = new Map<string, FieldRule>();
   if (typeof document !== 'object' || document === null) return selected;
   let pointers: Map<object, string> | undefined;
@@ -177,7 +181,11 @@ function selectNames(document: unknown, names: NameMatcher<FieldRule>, selected:
  * refusing a body costs more than protecting one more field.
  */
 function twinFold(name: string): string {
-  return name.normalize('NFKC').toUpperCase().toLowerCase().replace(/[\s_.-]/g, '');
+  return name
+    .normalize('NFKC')
+    .toUpperCase()
+    .toLowerCase()
+    .replace(/[\s_.-]/g, '');
 }
 
 /**
@@ -278,7 +286,6 @@ interface Frame {
 
 /** An unpaired UTF-16 surrogate (in `u` mode, a well-formed pair is one code point and does not match). */
 const LONE_SURROGATE = /\p{Cs}/u;
-
 
 /**
  * Finds where each selected value sits in the text and plans its sealing. Subtrees holding no

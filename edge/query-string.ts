@@ -16,7 +16,9 @@ export function checkQueryString(query: string, names: NameMatcher<FieldRule>): 
     const raw = (equals < 0 ? pair : pair.slice(0, equals)).replace(/\+/g, ' ');
     if (raw === '') continue;
     if (names.field(lenientDecode(raw))) {
-      throw new SensitiveQueryError('a sensitive field is in the query string; send it in the body (query strings are logged before the edge runs)');
+      throw new SensitiveQueryError(
+        'a sensitive field is in the query string; send it in the body (query strings are logged before the edge runs)',
+      );
     }
   }
 }

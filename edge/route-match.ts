@@ -9,9 +9,7 @@ import { pathReadings } from './canonical-path';
  * @example pathPatternToRegExp('/api/people*').test('/api/people/42') // true
  */
 export function pathPatternToRegExp(pattern: string, caseSensitive = true): RegExp {
-  const body = [...pattern]
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
+  const body = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
   return new RegExp(`^${body}$`, caseSensitive ? 'su' : 'siu');
 }
 

@@ -1,6 +1,6 @@
+import type { SealPlan } from '../core/sealer';
 import { ResultTooLargeError } from './errors';
 import { MAX_BODY_BYTES } from './limits';
-import type { SealPlan } from '../core/sealer';
 
 /** One value to replace: the text range it occupies and how it is sealed. */
 export interface FieldEdit {
@@ -20,7 +20,9 @@ export interface FieldEdit {
  */
 export function spliceFields(text: string, edits: readonly FieldEdit[], encode: (marker: string) => string = (marker) => marker): string {
   // Edits arrive in text order from both transforms; sort only if one does not.
-  const ordered = edits.every((edit, i) => i === 0 || (edits[i - 1] as FieldEdit).start <= edit.start) ? edits : [...edits].sort((a, b) => a.start - b.start);
+  const ordered = edits.every((edit, i) => i === 0 || (edits[i - 1] as FieldEdit).start <= edit.start)
+    ? edits
+    : [...edits].sort((a, b) => a.start - b.start);
   let lowerBound = Buffer.byteLength(text, 'utf8');
   for (const edit of ordered) {
     const added = (edit.prefix?.length ?? 0) + edit.plan.markerLength + (edit.suffix?.length ?? 0);

@@ -3,7 +3,7 @@ import { parseJsonPath } from '../core/jsonpath';
 import { createMarkerMatcher, type MarkerMatcher } from '../core/marker';
 import { parseMediaType } from '../core/media-type';
 import { createNameMatcher, type NameMatcher } from '../core/names';
-import { importEdgeKey, RequestSealer, type EdgeKey } from '../core/sealer';
+import { type EdgeKey, importEdgeKey, RequestSealer } from '../core/sealer';
 import { canonicalPath } from './canonical-path';
 import {
   AmbiguousPathError,
@@ -14,8 +14,8 @@ import {
   UnsupportedMediaTypeError,
 } from './errors';
 import type { ExpressionEngine } from './expression-engine';
-import { protectForm, type FormFieldMatcher } from './form-transform';
-import { protectJson, type BodyResult, type CompiledJsonField } from './json-transform';
+import { type FormFieldMatcher, protectForm } from './form-transform';
+import { type BodyResult, type CompiledJsonField, protectJson } from './json-transform';
 import { checkQueryString } from './query-string';
 import { AMBIGUOUS, createRouteMatcher, type RouteMatcher } from './route-match';
 
@@ -156,7 +156,9 @@ function protectBody(config: CompiledEdgeConfig, route: CompiledRoute | undefine
   // A route protects only the formats it lists fields for (or the config's names cover): a JSON
   // body on a form-only route would otherwise reach the origin with its sensitive fields in clear.
   if (route && config.names.empty && (format === 'json' ? route.json : route.form).length === 0) {
-    throw new UnsupportedMediaTypeError(`route "${route.name}" protects no ${format === 'json' ? 'JSON' : 'form'} fields, so it refuses such bodies`);
+    throw new UnsupportedMediaTypeError(
+      `route "${route.name}" protects no ${format === 'json' ? 'JSON' : 'form'} fields, so it refuses such bodies`,
+    );
   }
   const encoding = input.contentEncoding?.trim().toLowerCase();
   if (encoding && encoding !== 'identity') {
@@ -171,7 +173,12 @@ function protectBody(config: CompiledEdgeConfig, route: CompiledRoute | undefine
   } catch {
     throw new MalformedBodyError('InvalidUtf8', 'the body is not valid UTF-8');
   }
-  const context = { sealer: new RequestSealer(config.keys), markers: config.markers, limits: config.limits, expressions: config.expressions };
+  const context = {
+    sealer: new RequestSealer(config.keys),
+    markers: config.markers,
+    limits: config.limits,
+    expressions: config.expressions,
+  };
   let result: BodyResult;
   if (format === 'json') {
     result = protectJson(text, route?.json ?? [], config.names, context);

@@ -12,7 +12,9 @@ const app = new App();
 const params = readParams((key) => app.node.tryGetContext(key));
 const { config, devKeyIds } = loadDeployConfig(params.configFile, params.allowDevKeys ? 'build' : 'none');
 if (devKeyIds.length > 0) {
-  console.warn(`edge-fle: no public key file for key(s) ${devKeyIds.join(', ')}: synthesising with generated DEV keys (never deploy these)`);
+  console.warn(
+    `edge-fle: no public key file for key(s) ${devKeyIds.join(', ')}: synthesising with generated DEV keys (never deploy these)`,
+  );
 }
 const edge = await buildEdgeBundle(config, '.build/edge');
 const decrypt = await buildDecryptBundle('.build/decrypt');

@@ -55,7 +55,10 @@ export class DecryptStack extends Stack {
       });
       for (const invoker of audience.invokers) fn.grantInvoke(new iam.ArnPrincipal(invoker));
       this.functions.set(audience.name, fn);
-      new CfnOutput(this, `DecryptFunctionArn${audience.name.replace(/-/g, '')}`, { value: fn.functionArn, description: `decrypt function for ${audience.name}` });
+      new CfnOutput(this, `DecryptFunctionArn${audience.name.replace(/-/g, '')}`, {
+        value: fn.functionArn,
+        description: `decrypt function for ${audience.name}`,
+      });
     }
   }
 }

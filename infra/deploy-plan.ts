@@ -39,7 +39,16 @@ export function deployPlan(
     steps.push({
       title: `public key ${key.id} from KMS`,
       command: process.execPath,
-      args: ['bin/fle.mjs', 'fetch-public-key', '--key-id', arn, '--out', resolve(configDir, key.publicKeyFile), '--region', params.dataRegion],
+      args: [
+        'bin/fle.mjs',
+        'fetch-public-key',
+        '--key-id',
+        arn,
+        '--out',
+        resolve(configDir, key.publicKeyFile),
+        '--region',
+        params.dataRegion,
+      ],
     });
   }
   steps.push(cdk('edge and decrypt', [`${params.prefix}-Edge`, `${params.prefix}-Decrypt`], ['-c', 'edge-fle:allowDevKeys=false']));

@@ -6,11 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadDeployConfig } from '../cli/dev-keys';
-import { deployPlan, KEYS_OUTPUTS_FILE, keyArnsFromOutputs, type DeployStep } from './deploy-plan';
+import { type DeployStep, deployPlan, KEYS_OUTPUTS_FILE, keyArnsFromOutputs } from './deploy-plan';
 import { readParams } from './params';
 
 const cdkArgs = process.argv.slice(2);
-const context: Record<string, unknown> = { ...(JSON.parse(readFileSync('cdk.json', 'utf8')) as { context?: Record<string, unknown> }).context };
+const context: Record<string, unknown> = {
+  ...(JSON.parse(readFileSync('cdk.json', 'utf8')) as { context?: Record<string, unknown> }).context,
+};
 for (let i = 0; i < cdkArgs.length; i += 1) {
   const flag = cdkArgs[i];
   const value = flag === '-c' || flag === '--context' ? cdkArgs[i + 1] : undefined;

@@ -45,7 +45,10 @@ export class EdgeStack extends Stack {
     }
 
     const role = new iam.Role(this, 'EdgeFunctionRole', {
-      assumedBy: new iam.CompositePrincipal(new iam.ServicePrincipal('lambda.amazonaws.com'), new iam.ServicePrincipal('edgelambda.amazonaws.com')),
+      assumedBy: new iam.CompositePrincipal(
+        new iam.ServicePrincipal('lambda.amazonaws.com'),
+        new iam.ServicePrincipal('edgelambda.amazonaws.com'),
+      ),
       description: 'edge-fle Lambda@Edge: writes its logs, nothing else',
     });
     // A fixed name lets the role's log policy name the function without depending on it.

@@ -61,7 +61,14 @@ export class KeysStack extends Stack {
       role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/lambda/${functionName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+          resources: [
+            this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: `/aws/lambda/${functionName}:*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
         }),
       );
       this.decryptRoles.set(audience.name, role);
@@ -73,7 +80,12 @@ export class KeysStack extends Stack {
       const statements = [
         new iam.PolicyStatement({ sid: 'Administration', principals: [...admins], actions: ADMIN_ACTIONS, resources: ['*'] }),
         // The public key is not secret; the deploy reads it to build the edge bundle.
-        new iam.PolicyStatement({ sid: 'ReadPublicKey', principals: [new iam.AccountRootPrincipal()], actions: ['kms:GetPublicKey', 'kms:DescribeKey'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'ReadPublicKey',
+          principals: [new iam.AccountRootPrincipal()],
+          actions: ['kms:GetPublicKey', 'kms:DescribeKey'],
+          resources: ['*'],
+        }),
         new iam.PolicyStatement({
           sid: 'DenyDecryptWithOtherAlgorithms',
           effect: iam.Effect.DENY,
@@ -85,7 +97,12 @@ export class KeysStack extends Stack {
       ];
       if (users.length > 0) {
         statements.push(
-          new iam.PolicyStatement({ sid: 'DecryptByAudiences', principals: users.map((r) => new iam.ArnPrincipal(r.roleArn)), actions: ['kms:Decrypt'], resources: ['*'] }),
+          new iam.PolicyStatement({
+            sid: 'DecryptByAudiences',
+            principals: users.map((r) => new iam.ArnPrincipal(r.roleArn)),
+            actions: ['kms:Decrypt'],
+            resources: ['*'],
+          }),
         );
       }
       const kmsKey = new kms.Key(this, `Key${key.id}`, {

@@ -24,19 +24,22 @@ export function acknowledgements({ keys, edge, decrypt }: EdgeFleStacks, params:
     list.push({
       scope: role,
       id: `${rule('IAM5')}[Resource::arn:<AWS::Partition>:logs:${params.dataRegion}:<AWS::AccountId>:log-group:/aws/lambda/${params.prefix}-decrypt-${audience}:*]`,
-      reason: 'The only wildcard is the log-stream suffix of the function\'s own log group, the form CloudWatch Logs ARNs take for CreateLogStream and PutLogEvents.',
+      reason:
+        "The only wildcard is the log-stream suffix of the function's own log group, the form CloudWatch Logs ARNs take for CreateLogStream and PutLogEvents.",
     });
   }
   list.push({
     scope: edge.edgeFunction.role as IConstruct,
     id: `${rule('IAM5')}[Resource::arn:<AWS::Partition>:logs:*:<AWS::AccountId>:log-group:/aws/lambda/us-east-1.${edge.edgeFunctionName}:*]`,
-    reason: 'Lambda@Edge writes to /aws/lambda/us-east-1.<function> in whichever Region serves the request, so the Region must be a wildcard; the log group name is exact.',
+    reason:
+      'Lambda@Edge writes to /aws/lambda/us-east-1.<function> in whichever Region serves the request, so the Region must be a wildcard; the log group name is exact.',
   });
   for (const fn of [edge.edgeFunction, ...decrypt.functions.values()]) {
     list.push({
       scope: fn,
       id: rule('L1'),
-      reason: 'Pinned to nodejs24.x on purpose: the bundles are built for it and the tests run on Node 24 (the npm `node` package); a runtime bump is a deliberate change with its own tests.',
+      reason:
+        'Pinned to nodejs24.x on purpose: the bundles are built for it and the tests run on Node 24 (the npm `node` package); a runtime bump is a deliberate change with its own tests.',
     });
   }
   const distribution = edge.distribution;
@@ -49,21 +52,24 @@ export function acknowledgements({ keys, edge, decrypt }: EdgeFleStacks, params:
     list.push({
       scope: distribution,
       id: rule('CFR2'),
-      reason: 'WAF is a deployment parameter (edge-fle:webAclArn): the web ACL is owned by the security team and shared across distributions.',
+      reason:
+        'WAF is a deployment parameter (edge-fle:webAclArn): the web ACL is owned by the security team and shared across distributions.',
     });
   }
   if (!params.certificateArn) {
     list.push({
       scope: distribution,
       id: rule('CFR4'),
-      reason: 'No custom domain configured, so CloudFront\'s default certificate is used and its TLSv1 policy cannot be changed; setting edge-fle:domainNames and edge-fle:certificateArn enforces TLSv1.2_2021.',
+      reason:
+        "No custom domain configured, so CloudFront's default certificate is used and its TLSv1 policy cannot be changed; setting edge-fle:domainNames and edge-fle:certificateArn enforces TLSv1.2_2021.",
     });
   }
   if (!params.accessLogging) {
     list.push({
       scope: distribution,
       id: rule('CFR3'),
-      reason: 'The operator turned CloudFront standard logging off (edge-fle:accessLogging=false), for example because real-time logs or a central pipeline already record every request.',
+      reason:
+        'The operator turned CloudFront standard logging off (edge-fle:accessLogging=false), for example because real-time logs or a central pipeline already record every request.',
     });
   }
   const logBucket = edge.node.tryFindChild('AccessLogs');
@@ -71,7 +77,8 @@ export function acknowledgements({ keys, edge, decrypt }: EdgeFleStacks, params:
     list.push({
       scope: logBucket,
       id: rule('S1'),
-      reason: 'This is the access-log bucket itself: logging its own access would log into itself; it is private, encrypted, TLS-only and expires objects.',
+      reason:
+        'This is the access-log bucket itself: logging its own access would log into itself; it is private, encrypted, TLS-only and expires objects.',
     });
   }
   return list;

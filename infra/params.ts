@@ -71,10 +71,12 @@ export function readParams(get: (key: string) => unknown): DeployParams {
   const account = text('account');
   if (account !== undefined && !/^\d{12}$/.test(account)) problems.push(`${CONTEXT}account must be a 12-digit account id`);
   const originDomain = text('originDomain', 'origin.example.com') as string;
-  if (!/^[a-z0-9.-]+$/i.test(originDomain) || originDomain.includes('://')) problems.push(`${CONTEXT}originDomain must be a domain name, without scheme or path`);
+  if (!/^[a-z0-9.-]+$/i.test(originDomain) || originDomain.includes('://'))
+    problems.push(`${CONTEXT}originDomain must be a domain name, without scheme or path`);
   const domainNames = list('domainNames');
   const certificateArn = text('certificateArn');
-  if (domainNames.length > 0 && certificateArn === undefined) problems.push(`${CONTEXT}domainNames need ${CONTEXT}certificateArn (an ACM certificate in us-east-1)`);
+  if (domainNames.length > 0 && certificateArn === undefined)
+    problems.push(`${CONTEXT}domainNames need ${CONTEXT}certificateArn (an ACM certificate in us-east-1)`);
   if (certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/.+$/.test(certificateArn)) {
     problems.push(`${CONTEXT}certificateArn must be an ACM certificate ARN in us-east-1`);
   }
@@ -87,7 +89,8 @@ export function readParams(get: (key: string) => unknown): DeployParams {
   if (!RETENTION_DAYS.includes(logRetentionDays)) problems.push(`${CONTEXT}logRetentionDays must be one of ${RETENTION_DAYS.join(', ')}`);
   const invokers = list('invokers');
   for (const arn of invokers) {
-    if (!/^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/.test(arn)) problems.push(`${CONTEXT}invokers: "${arn}" is not an IAM principal ARN`);
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/.test(arn))
+      problems.push(`${CONTEXT}invokers: "${arn}" is not an IAM principal ARN`);
   }
   const params: DeployParams = {
     configFile: text('config', 'config/fields.json') as string,
@@ -103,7 +106,8 @@ export function readParams(get: (key: string) => unknown): DeployParams {
     invokers,
     allowDevKeys: flag('allowDevKeys', true),
   };
-  if (!/^[A-Za-z][A-Za-z0-9]{0,19}$/.test(params.prefix)) problems.push(`${CONTEXT}prefix must be 1 to 20 letters or digits, starting with a letter`);
+  if (!/^[A-Za-z][A-Za-z0-9]{0,19}$/.test(params.prefix))
+    problems.push(`${CONTEXT}prefix must be 1 to 20 letters or digits, starting with a letter`);
   if (problems.length > 0) throw new ParamsError(`invalid deployment parameters:\n${problems.map((p) => `- ${p}`).join('\n')}`);
   return params;
 }

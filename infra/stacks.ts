@@ -1,4 +1,4 @@
-import { Validations, type App } from 'aws-cdk-lib';
+import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Audience, FleConfig } from '../core/config';
 import { DecryptStack } from './decrypt-stack';
@@ -30,7 +30,13 @@ export function audiencesOf(config: FleConfig, params: DeployParams): Audience[]
  * Adds the three stacks to `app`, with cdk-nag's AwsSolutions checks over all of them and the
  * reviewed acknowledgements. Keys and decrypt live in the data region, the edge in us-east-1.
  */
-export function addStacks(app: App, params: DeployParams, config: FleConfig, bundles: Bundles, devKeyIds: readonly string[] = []): EdgeFleStacks {
+export function addStacks(
+  app: App,
+  params: DeployParams,
+  config: FleConfig,
+  bundles: Bundles,
+  devKeyIds: readonly string[] = [],
+): EdgeFleStacks {
   const dataEnv = { region: params.dataRegion, ...(params.account ? { account: params.account } : {}) };
   const edgeEnv = { region: 'us-east-1', ...(params.account ? { account: params.account } : {}) };
   const audiences = audiencesOf(config, params);

@@ -9,11 +9,30 @@ import { InvocationError, type LambdaRuntime } from './lambda-runtime';
  * so the real edge bundle can be exercised on one machine.
  */
 
-
 /** Headers a Lambda@Edge origin-request function may not change (CloudFront answers 502). */
-const READ_ONLY = ['accept-encoding', 'content-length', 'if-modified-since', 'if-none-match', 'if-range', 'if-unmodified-since', 'transfer-encoding', 'via'];
+const READ_ONLY = [
+  'accept-encoding',
+  'content-length',
+  'if-modified-since',
+  'if-none-match',
+  'if-range',
+  'if-unmodified-since',
+  'transfer-encoding',
+  'via',
+];
 /** Headers it may not add or change at all. */
-const DISALLOWED = ['connection', 'expect', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'trailer', 'upgrade', 'x-forwarded-proto', 'x-real-ip'];
+const DISALLOWED = [
+  'connection',
+  'expect',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'trailer',
+  'upgrade',
+  'x-forwarded-proto',
+  'x-real-ip',
+];
 const DISALLOWED_PREFIXES = ['x-accel-', 'x-amz-cf-', 'x-edge-'];
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'expect']);
 
@@ -115,7 +134,8 @@ function headerProblem(before: CloudFrontHeaders, after: CloudFrontHeaders | und
   for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (a[name] === b[name]) continue;
     if (READ_ONLY.includes(name)) return `the function changed the read-only header ${name}`;
-    if (DISALLOWED.includes(name) || DISALLOWED_PREFIXES.some((p) => name.startsWith(p))) return `the function set the disallowed header ${name}`;
+    if (DISALLOWED.includes(name) || DISALLOWED_PREFIXES.some((p) => name.startsWith(p)))
+      return `the function set the disallowed header ${name}`;
   }
   return undefined;
 }
@@ -132,7 +152,8 @@ export function judgeResult(event: CloudFrontRequestEvent, result: unknown, orig
   if ('status' in result) {
     const response = result as CloudFrontResultResponse;
     const status = Number(response.status);
-    if (!/^\d{3}$/.test(String(response.status)) || status < 200 || status > 599) return { kind: 'invalid', reason: `invalid status ${String(response.status)}` };
+    if (!/^\d{3}$/.test(String(response.status)) || status < 200 || status > 599)
+      return { kind: 'invalid', reason: `invalid status ${String(response.status)}` };
     const body = Buffer.from(response.body ?? '', response.bodyEncoding === 'base64' ? 'base64' : 'utf8');
     if (body.length > MAX_BODY_BYTES) return { kind: 'invalid', reason: 'the generated response body is over 1 MB' };
     const problem = headerProblem({}, response.headers);
@@ -140,7 +161,8 @@ export function judgeResult(event: CloudFrontRequestEvent, result: unknown, orig
     return { kind: 'respond', status, headers: flatten(response.headers), body };
   }
   const after = result as CloudFrontRequest;
-  if (typeof after.uri !== 'string' || typeof after.method !== 'string') return { kind: 'invalid', reason: 'the returned request has no uri or method' };
+  if (typeof after.uri !== 'string' || typeof after.method !== 'string')
+    return { kind: 'invalid', reason: 'the returned request has no uri or method' };
   const problem = headerProblem(before.headers, after.headers);
   if (problem) return { kind: 'invalid', reason: problem };
   if (after.body?.action === 'replace') {
@@ -183,7 +205,10 @@ export function sendError(res: ServerResponse, status: number, code: string, mes
     return;
   }
   const body = JSON.stringify({ code, message, from: 'cloudfront-stand-in' });
-  res.writeHead(status, { 'content-type': 'application/json', 'x-cache': status === 502 ? 'LambdaValidationError from cloudfront' : 'Error from cloudfront' });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-cache': status === 502 ? 'LambdaValidationError from cloudfront' : 'Error from cloudfront',
+  });
   res.end(body);
 }
 
@@ -198,7 +223,13 @@ export async function handleViewer(req: IncomingMessage, res: ServerResponse, ru
     return;
   }
   const event = originRequestEvent(
-    { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, clientIp: req.socket.remoteAddress ?? '127.0.0.1', body },
+    {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      rawHeaders: req.rawHeaders,
+      clientIp: req.socket.remoteAddress ?? '127.0.0.1',
+      body,
+    },
     origin,
   );
   let result: unknown;
@@ -207,7 +238,12 @@ export async function handleViewer(req: IncomingMessage, res: ServerResponse, ru
   } catch (error) {
     // A thrown error or a run past the timeout: CloudFront answers 503.
     const kind = error instanceof InvocationError ? error.kind : 'FunctionError';
-    sendError(res, 503, kind === 'Timeout' ? 'LambdaTimeout' : 'LambdaExecutionError', kind === 'Timeout' ? 'the function timed out' : 'the function threw an error');
+    sendError(
+      res,
+      503,
+      kind === 'Timeout' ? 'LambdaTimeout' : 'LambdaExecutionError',
+      kind === 'Timeout' ? 'the function timed out' : 'the function threw an error',
+    );
     return;
   }
   const verdict = judgeResult(event, result, body);

@@ -21,14 +21,22 @@ const STATUS: Readonly<Record<string, number>> = {
  * coming from another origin: a page served through the edge (whatever the origin serves) cannot
  * drive it to read stored records in clear.
  */
-export async function handleDecrypt(req: IncomingMessage, res: ServerResponse, decryptor: Decryptor, ownOrigin: string, page: () => string): Promise<void> {
+export async function handleDecrypt(
+  req: IncomingMessage,
+  res: ServerResponse,
+  decryptor: Decryptor,
+  ownOrigin: string,
+  page: () => string,
+): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const origin = req.headers.origin;
   const site = req.headers['sec-fetch-site'];
   if ((origin !== undefined && origin !== ownOrigin) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
     res.writeHead(403, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ code: 'CrossOriginRefused', message: 'the decrypt endpoint answers its own page and non-browser clients only' }));
+    res.end(
+      JSON.stringify({ code: 'CrossOriginRefused', message: 'the decrypt endpoint answers its own page and non-browser clients only' }),
+    );
     return;
   }
   const path = (req.url ?? '').split('?', 1)[0];

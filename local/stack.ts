@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { buildEdgeBundle } from '../cli/bundle';
 import type { FleConfig } from '../core/config';
-import { createDecryptor, keyringFor, type DecryptKey } from '../decrypt/decryptor';
+import { createDecryptor, type DecryptKey, keyringFor } from '../decrypt/decryptor';
 import { handleViewer, sendError } from './cloudfront';
 import { handleDecrypt } from './decrypt-endpoint';
 import { LambdaRuntime } from './lambda-runtime';
@@ -83,7 +83,11 @@ function serve(handler: (req: IncomingMessage, res: ServerResponse) => Promise<v
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dataDir = resolve(options.dataDir ?? '.local');
   const bundleFile = options.bundleFile ?? (await buildEdgeBundle(options.config, join(dataDir, 'edge'))).file;
-  const runtime = new LambdaRuntime({ file: bundleFile, timeoutMs: options.functionTimeoutMs ?? 30_000, ...(options.log ? { log: options.log } : {}) });
+  const runtime = new LambdaRuntime({
+    file: bundleFile,
+    timeoutMs: options.functionTimeoutMs ?? 30_000,
+    ...(options.log ? { log: options.log } : {}),
+  });
   const decryptor = createDecryptor({
     keys: localDecryptKeys(options.config, options.configDir, options.privateKeys),
     knownKeyIds: options.config.keys.map((k) => k.id),

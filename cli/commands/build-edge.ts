@@ -18,7 +18,9 @@ export const buildEdgeCommand: Command = {
     const out = required(values.out, '--out');
     const { config, devKeyIds } = loadDeployConfig(values.config ?? DEFAULT_CONFIG_PATH, values['allow-dev-keys'] ? 'build' : 'none');
     if (devKeyIds.length > 0) {
-      io.stderr(`fle: no public key file for key(s) ${devKeyIds.join(', ')}: this bundle uses generated DEV keys (${DEV_KEY_DIR}); never deploy it\n`);
+      io.stderr(
+        `fle: no public key file for key(s) ${devKeyIds.join(', ')}: this bundle uses generated DEV keys (${DEV_KEY_DIR}); never deploy it\n`,
+      );
     }
     const report = await buildEdgeBundle(config, out);
     io.stdout(`wrote ${report.file} (${report.bytes} bytes, ${report.gzipBytes} gzipped)\n`);

@@ -1,7 +1,7 @@
-import { configWarnings, type FieldRule, type FleConfig } from '../../core/config';
-import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../../core/config-file';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { configWarnings, type FieldRule, type FleConfig } from '../../core/config';
+import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../../core/config-file';
 import { type Command, options } from '../args';
 import { CliError, EXIT, FileError, UsageError } from '../errors';
 import type { CliIo } from '../io';
@@ -75,13 +75,17 @@ export function summarise(path: string, config: FleConfig): string {
         `  kms ${key.kmsKeyId ?? '(none: local key only)'}${role}`,
     );
   }
-  const names = config.names.map((n) => n.name + (n.key !== config.encryptWith ? ` (key ${n.key})` : '') + (n.mode !== 'rsa' ? ` (mode ${n.mode})` : ''));
+  const names = config.names.map(
+    (n) => n.name + (n.key !== config.encryptWith ? ` (key ${n.key})` : '') + (n.mode !== 'rsa' ? ` (mode ${n.mode})` : ''),
+  );
   lines.push(`names (${config.names.length}, protected on every path, refused in query strings): ${names.join('  ') || '(none)'}`);
   lines.push(`unmatched paths: ${config.unmatched}`);
   const fields = config.routes.reduce((n, r) => n + r.json.length + r.form.length, 0);
   lines.push(`routes (${config.routes.length}, ${fields} fields):`);
   for (const route of config.routes) {
-    lines.push(`  ${route.name}  ${route.methods.join(',')} ${route.path}${route.caseSensitive ? ' (case-sensitive)' : ''}  mode ${route.mode}`);
+    lines.push(
+      `  ${route.name}  ${route.methods.join(',')} ${route.path}${route.caseSensitive ? ' (case-sensitive)' : ''}  mode ${route.mode}`,
+    );
     // A field's key and mode are shown only where they differ from the defaults.
     const rule = (f: FieldRule): string => {
       const notes = [f.key !== config.encryptWith ? `key ${f.key}` : '', f.mode !== route.mode ? `mode ${f.mode}` : ''].filter(Boolean);

@@ -39,7 +39,10 @@ export const fetchPublicKeyCommand: Command = {
       } catch (error) {
         if (error instanceof UnsuitableKeyError) throw new AwsError('UnsuitableKey', error.message, { cause: error });
         const name = error instanceof Error ? error.name : 'Error';
-        throw new AwsError('KmsFailed', `KMS GetPublicKey failed for ${keyId}: ${name}${error instanceof Error ? `: ${error.message}` : ''}`);
+        throw new AwsError(
+          'KmsFailed',
+          `KMS GetPublicKey failed for ${keyId}: ${name}${error instanceof Error ? `: ${error.message}` : ''}`,
+        );
       }
       const existing = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
       if (existing !== undefined && existing.trim() === key.pem.trim()) {

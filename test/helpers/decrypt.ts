@@ -1,7 +1,7 @@
-import { expect } from 'vitest';
-import { DecryptError } from '../../decrypt/errors';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { expect } from 'vitest';
 import { createDecryptor, type DecryptorOptions } from '../../decrypt/decryptor';
+import { DecryptError } from '../../decrypt/errors';
 import { protectRequest } from '../../edge/transform';
 import { compiled, route } from './keys';
 

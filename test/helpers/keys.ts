@@ -1,8 +1,17 @@
 import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
-import { DEFAULT_LIMITS, type EdgeConfig, type FormField, type JsonField, type Limits, type NameField, type Route, type UnmatchedPolicy } from '../../core/config';
+import {
+  DEFAULT_LIMITS,
+  type EdgeConfig,
+  type FormField,
+  type JsonField,
+  type Limits,
+  type NameField,
+  type Route,
+  type UnmatchedPolicy,
+} from '../../core/config';
 import { createMarkerMatcher, decodeRsaPayload } from '../../core/marker';
 import { jsonPathPlusEngine } from '../../edge/expression-engine';
-import { compileEdgeConfig, type CompiledEdgeConfig } from '../../edge/transform';
+import { type CompiledEdgeConfig, compileEdgeConfig } from '../../edge/transform';
 
 /** A PEM key pair made for tests. */
 export interface TestKeyPair {
@@ -74,10 +83,7 @@ export function compiled(options: Parameters<typeof edgeConfig>[0] = {}): Compil
 export function rsaDecrypt(payload: string, privateKeyPem = testKeyPair().privateKeyPem): string {
   const ciphertext = decodeRsaPayload(payload);
   if (!ciphertext) throw new Error('not an RSA payload');
-  return privateDecrypt(
-    { key: privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-    ciphertext,
-  ).toString('utf8');
+  return privateDecrypt({ key: privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, ciphertext).toString('utf8');
 }
 
 /** Replaces every `01` marker in a text by `transform(plaintext)` (JSON-escaped by default). */

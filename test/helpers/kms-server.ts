@@ -72,7 +72,8 @@ export async function startFakeKms(keys: readonly FakeKmsKey[]): Promise<FakeKms
   };
 
   const findKey = (keyId: unknown): FakeKmsKey => {
-    if (typeof keyId !== 'string' || keyId === '') throw new KmsFailure(400, 'ValidationException', 'KeyId is required for asymmetric KMS keys');
+    if (typeof keyId !== 'string' || keyId === '')
+      throw new KmsFailure(400, 'ValidationException', 'KeyId is required for asymmetric KMS keys');
     const key = byId.get(keyId);
     if (!key) throw new KmsFailure(400, 'NotFoundException', `Key '${keyId}' does not exist`);
     if (key.enabled === false) throw new KmsFailure(400, 'DisabledException', `${key.arn} is disabled.`);
@@ -88,13 +89,21 @@ export async function startFakeKms(keys: readonly FakeKmsKey[]): Promise<FakeKms
       if (key.keyUsage === 'SIGN_VERIFY') throw new KmsFailure(400, 'InvalidKeyUsageException', `${key.arn} key usage is SIGN_VERIFY`);
       const algorithm = body.EncryptionAlgorithm;
       if (typeof algorithm !== 'string' || !RSA_ALGORITHMS.includes(algorithm)) {
-        throw new KmsFailure(400, 'InvalidKeyUsageException', `The key usage ENCRYPT_DECRYPT with algorithm ${String(algorithm ?? 'SYMMETRIC_DEFAULT')} is not supported for ${key.arn}`);
+        throw new KmsFailure(
+          400,
+          'InvalidKeyUsageException',
+          `The key usage ENCRYPT_DECRYPT with algorithm ${String(algorithm ?? 'SYMMETRIC_DEFAULT')} is not supported for ${key.arn}`,
+        );
       }
       if (typeof body.CiphertextBlob !== 'string') throw new KmsFailure(400, 'ValidationException', 'CiphertextBlob is required');
       let plaintext: Buffer;
       try {
         plaintext = privateDecrypt(
-          { key: key.privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: algorithm === 'RSAES_OAEP_SHA_256' ? 'sha256' : 'sha1' },
+          {
+            key: key.privateKeyPem,
+            padding: constants.RSA_PKCS1_OAEP_PADDING,
+            oaepHash: algorithm === 'RSAES_OAEP_SHA_256' ? 'sha256' : 'sha1',
+          },
           Buffer.from(body.CiphertextBlob, 'base64'),
         );
       } catch {
@@ -147,7 +156,8 @@ export async function startFakeKms(keys: readonly FakeKmsKey[]): Promise<FakeKms
       const fault = state.fault?.(seen, index);
       if (fault?.kind === 'delay') await sleep(fault.ms);
       if (fault?.kind === 'error') throw new KmsFailure(fault.status, fault.type, fault.message ?? fault.type);
-      if (req.headers['content-type'] !== JSON_11) throw new KmsFailure(400, 'SerializationException', 'expected application/x-amz-json-1.1');
+      if (req.headers['content-type'] !== JSON_11)
+        throw new KmsFailure(400, 'SerializationException', 'expected application/x-amz-json-1.1');
       const [service, operation = ''] = target.split('.');
       const run = service === 'TrentService' ? operations[operation] : undefined;
       if (!run) throw new KmsFailure(400, 'UnknownOperationException', '');

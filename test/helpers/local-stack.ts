@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { loadConfigFile } from '../../core/config-file';
-import { startLocalStack, type LocalStackOptions } from '../../local/stack';
+import { type LocalStackOptions, startLocalStack } from '../../local/stack';
 import { makeWorkspace } from './workspace';
 
 /** The local stack on free ports for a workspace config (the test route, or `config`), quiet. */

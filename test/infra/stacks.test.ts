@@ -5,11 +5,11 @@ import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDecryptBundle, buildEdgeBundle } from '../../cli/bundle';
+import { loadDeployConfig } from '../../cli/dev-keys';
 import { ConfigError, type FleConfig } from '../../core/config';
 import { loadConfigFile } from '../../core/config-file';
-import { loadDeployConfig } from '../../cli/dev-keys';
 import { acknowledgements } from '../../infra/nag';
-import { readParams, type DeployParams } from '../../infra/params';
+import { type DeployParams, readParams } from '../../infra/params';
 import { addStacks, type Bundles } from '../../infra/stacks';
 import { testKeyPair } from '../helpers/keys';
 import { makeWorkspace } from '../helpers/workspace';
@@ -99,17 +99,25 @@ describe('edge stack', () => {
   it('lets the edge function role be assumed by Lambda@Edge and only write its logs', () => {
     const { edge } = synth();
     const role = Object.values(edge.findResources('AWS::IAM::Role'))[0]!;
-    const services = (role.Properties.AssumeRolePolicyDocument.Statement as { Principal: { Service: string | string[] } }[]).flatMap((s) => [s.Principal.Service].flat());
+    const services = (role.Properties.AssumeRolePolicyDocument.Statement as { Principal: { Service: string | string[] } }[]).flatMap((s) =>
+      [s.Principal.Service].flat(),
+    );
     expect(services.sort()).toEqual(['edgelambda.amazonaws.com', 'lambda.amazonaws.com']);
     const policies = Object.values(edge.findResources('AWS::IAM::Policy'));
-    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()));
+    const actions = policies.flatMap((p) =>
+      p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()),
+    );
     expect(actions.sort()).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
   it('uses the alternate domain, certificate, TLS 1.2 and WAF when given', () => {
     const certificateArn = 'arn:aws:acm:us-east-1:111122223333:certificate/abc';
     const webAclArn = 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/edge/1234';
-    const { edge } = synth({ 'edge-fle:domainNames': 'api.example.org', 'edge-fle:certificateArn': certificateArn, 'edge-fle:webAclArn': webAclArn });
+    const { edge } = synth({
+      'edge-fle:domainNames': 'api.example.org',
+      'edge-fle:certificateArn': certificateArn,
+      'edge-fle:webAclArn': webAclArn,
+    });
     edge.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         Aliases: ['api.example.org'],
@@ -159,13 +167,22 @@ describe('keys stack', () => {
   it('separates administration (no use) from use (kms:Decrypt for the audience roles only)', () => {
     const { keys } = synth({}, twoKeyConfig);
     for (const key of Object.values(keys.findResources('AWS::KMS::Key'))) {
-      const statements = key.Properties.KeyPolicy.Statement as { Sid: string; Effect: string; Action: string | string[]; Principal: unknown }[];
+      const statements = key.Properties.KeyPolicy.Statement as {
+        Sid: string;
+        Effect: string;
+        Action: string | string[];
+        Principal: unknown;
+      }[];
       const admin = statements.find((s) => s.Sid === 'Administration')!;
       expect([admin.Action].flat().some((a) => /Decrypt|Encrypt|kms:\*/.test(a))).toBe(false);
-      const allowsDecrypt = statements.filter((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a === 'kms:Decrypt' || a === 'kms:*'));
+      const allowsDecrypt = statements.filter(
+        (s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a === 'kms:Decrypt' || a === 'kms:*'),
+      );
       expect(allowsDecrypt.map((s) => s.Sid)).toEqual(['DecryptByAudiences']);
       expect(JSON.stringify(allowsDecrypt[0]!.Principal)).toMatch(/DecryptRole(orders|billing)/);
-      expect(JSON.stringify(allowsDecrypt[0]!.Principal)).not.toMatch(/DecryptRoleorders.*DecryptRolebilling|DecryptRolebilling.*DecryptRoleorders/);
+      expect(JSON.stringify(allowsDecrypt[0]!.Principal)).not.toMatch(
+        /DecryptRoleorders.*DecryptRolebilling|DecryptRolebilling.*DecryptRoleorders/,
+      );
     }
   });
 
@@ -174,7 +191,9 @@ describe('keys stack', () => {
     const keyIds = Object.keys(keys.findResources('AWS::KMS::Key'));
     const policies = keys.findResources('AWS::IAM::Policy');
     const kmsStatements = Object.values(policies).flatMap((p) =>
-      (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).filter((s) => [s.Action].flat().some((a) => a.startsWith('kms:'))),
+      (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).filter((s) =>
+        [s.Action].flat().some((a) => a.startsWith('kms:')),
+      ),
     );
     expect(kmsStatements).toHaveLength(2);
     for (const statement of kmsStatements) {
@@ -192,8 +211,13 @@ describe('decrypt stack', () => {
   it('runs one function per audience with only its keys in FLE_KEYS, its log group retained 90 days', () => {
     const { decrypt } = synth({}, twoKeyConfig);
     decrypt.resourceCountIs('AWS::Lambda::Function', 2);
-    for (const [audience, keyId] of [['orders', '01'], ['billing', '02']] as const) {
-      const fn = Object.values(decrypt.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `EdgeFle-decrypt-${audience}` } }))[0]!;
+    for (const [audience, keyId] of [
+      ['orders', '01'],
+      ['billing', '02'],
+    ] as const) {
+      const fn = Object.values(
+        decrypt.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `EdgeFle-decrypt-${audience}` } }),
+      )[0]!;
       const fleKeys = JSON.stringify(fn.Properties.Environment.Variables.FLE_KEYS);
       expect(fleKeys).toContain(`\\"id\\":\\"${keyId}\\"`);
       expect(fleKeys).not.toContain(`\\"id\\":\\"${keyId === '01' ? '02' : '01'}\\"`);
@@ -226,12 +250,15 @@ describe('cdk-nag AwsSolutions over the whole app', () => {
 
   it.each([
     ['defaults', {}],
-    ['custom domain, WAF, no access logs', {
-      'edge-fle:domainNames': 'api.example.org',
-      'edge-fle:certificateArn': 'arn:aws:acm:us-east-1:111122223333:certificate/abc',
-      'edge-fle:webAclArn': 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/edge/1234',
-      'edge-fle:accessLogging': false,
-    }],
+    [
+      'custom domain, WAF, no access logs',
+      {
+        'edge-fle:domainNames': 'api.example.org',
+        'edge-fle:certificateArn': 'arn:aws:acm:us-east-1:111122223333:certificate/abc',
+        'edge-fle:webAclArn': 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/edge/1234',
+        'edge-fle:accessLogging': false,
+      },
+    ],
   ])('leaves no unacknowledged finding, and every acknowledgement has a reason (%s)', (_name, context) => {
     const { outdir } = synth(context, twoKeyConfig);
     const nag = report(outdir).pluginReports.find((p) => p.pluginName === 'AwsSolutions')!;
@@ -262,7 +289,15 @@ describe('cdk-nag AwsSolutions over the whole app', () => {
 describe('parameters and keys for synthesis', () => {
   it('reports every bad parameter', () => {
     expect(() =>
-      readParams((key) => ({ 'edge-fle:dataRegion': 'mars', 'edge-fle:domainNames': 'a.example', 'edge-fle:invokers': 'bob', 'edge-fle:logRetentionDays': 8 })[key]),
+      readParams(
+        (key) =>
+          ({
+            'edge-fle:dataRegion': 'mars',
+            'edge-fle:domainNames': 'a.example',
+            'edge-fle:invokers': 'bob',
+            'edge-fle:logRetentionDays': 8,
+          })[key],
+      ),
     ).toThrow(/dataRegion[\s\S]*certificateArn[\s\S]*logRetentionDays[\s\S]*invokers/);
   });
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMarkerMatcher } from '../../core/marker';
-import { fle, makeWorkspace, ROOT } from '../helpers/workspace';
 import { revealMarkers } from '../helpers/keys';
+import { fle, makeWorkspace, ROOT } from '../helpers/workspace';
 
 const sample = readFileSync(join(ROOT, 'examples', 'people.json'));
 
@@ -84,10 +84,16 @@ describe('fle encrypt', () => {
 
   it('passes a body without sensitive fields through byte for byte, and refuses one it cannot read', () => {
     const ws = makeWorkspace();
-    const plain = fle(['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/elsewhere', '--content-type', 'application/json'], '{"a": 1}');
+    const plain = fle(
+      ['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/elsewhere', '--content-type', 'application/json'],
+      '{"a": 1}',
+    );
     expect(plain.status).toBe(0);
     expect(plain.stdout.toString()).toBe('{"a": 1}');
-    const opaque = fle(['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/elsewhere', '--content-type', 'text/plain'], 'as is');
+    const opaque = fle(
+      ['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/elsewhere', '--content-type', 'text/plain'],
+      'as is',
+    );
     expect(opaque.status).toBe(1);
     expect(JSON.parse(opaque.stderr.toString())).toMatchObject({ status: 415, code: 'UnsupportedMediaType' });
   });
@@ -204,7 +210,13 @@ describe('fle check-config --sample', () => {
     });
     const json = join(ws.dir, 'people.json');
     const form = join(ws.dir, 'people.form');
-    writeFileSync(json, JSON.stringify([{ ssn: '1', Email: 'a@b' }, { ssn: '2', nested: { email: 'c@d' } }]));
+    writeFileSync(
+      json,
+      JSON.stringify([
+        { ssn: '1', Email: 'a@b' },
+        { ssn: '2', nested: { email: 'c@d' } },
+      ]),
+    );
     writeFileSync(form, 'card.number=4111&email=x');
     const result = fle(['check-config', '--config', ws.configFile, '--sample', json, '--sample', form]);
     const out = result.stdout.toString();

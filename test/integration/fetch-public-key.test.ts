@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_ARN_01, KEY_ARN_02 } from '../helpers/decrypt';
 import { testKeyPair } from '../helpers/keys';
-import { startFakeKms, type FakeKms } from '../helpers/kms-server';
+import { type FakeKms, startFakeKms } from '../helpers/kms-server';
 import { fleAsync } from '../helpers/workspace';
 
 const SIGNING_ARN = KEY_ARN_02;

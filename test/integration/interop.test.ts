@@ -12,9 +12,16 @@ const values = ['123-45-6789', 'María José', '😀 "quoted" \\ value', 'x'.rep
 
 function protectedPayloads(): string[] {
   const body = JSON.stringify(values.map((ssn) => ({ ssn })));
-  const outcome = protectRequest(compiled(), { method: 'POST', uri: '/api/people', contentType: 'application/json', body: Buffer.from(body) });
+  const outcome = protectRequest(compiled(), {
+    method: 'POST',
+    uri: '/api/people',
+    contentType: 'application/json',
+    body: Buffer.from(body),
+  });
   if (outcome.action !== 'replace') throw new Error('expected a replaced body');
-  return createMarkerMatcher(['01']).find(outcome.body).map((m) => m.payload);
+  return createMarkerMatcher(['01'])
+    .find(outcome.body)
+    .map((m) => m.payload);
 }
 
 describe('interop: the transform output decrypts with independent code', () => {
@@ -36,8 +43,18 @@ describe('interop: the transform output decrypts with independent code', () => {
       const input = join(dir, `${i}.bin`);
       writeFileSync(input, Buffer.from(payload, 'base64'));
       const result = spawnSync('openssl', [
-        'pkeyutl', '-decrypt', '-inkey', keyFile, '-in', input,
-        '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', 'rsa_mgf1_md:sha256',
+        'pkeyutl',
+        '-decrypt',
+        '-inkey',
+        keyFile,
+        '-in',
+        input,
+        '-pkeyopt',
+        'rsa_padding_mode:oaep',
+        '-pkeyopt',
+        'rsa_oaep_md:sha256',
+        '-pkeyopt',
+        'rsa_mgf1_md:sha256',
       ]);
       expect(result.error).toBeUndefined();
       expect(result.status, result.stderr?.toString()).toBe(0);

@@ -1,11 +1,11 @@
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDecryptBundle } from '../../../cli/bundle';
 import { edgeProtect, KEY_ARN_01 } from '../../helpers/decrypt';
 import { testKeyPair } from '../../helpers/keys';
-import { startFakeKms, type FakeKms } from '../../helpers/kms-server';
+import { type FakeKms, startFakeKms } from '../../helpers/kms-server';
 import { fle, fleAsync, makeWorkspace, ROOT, runAsync, type Workspace } from '../../helpers/workspace';
 
 const sample = readFileSync(join(ROOT, 'examples', 'people.json'), 'utf8');
@@ -20,7 +20,10 @@ beforeAll(async () => {
   const config = JSON.parse(readFileSync(ws.configFile, 'utf8'));
   config.keys[0].kmsKeyId = KEY_ARN_01;
   writeFileSync(ws.configFile, JSON.stringify(config));
-  const encrypted = fle(['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/api/people', '--content-type', 'application/json'], sample);
+  const encrypted = fle(
+    ['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/api/people', '--content-type', 'application/json'],
+    sample,
+  );
   expect(encrypted.status).toBe(0);
   stored = encrypted.stdout.toString();
 });
@@ -30,7 +33,10 @@ afterAll(async () => {
 
 describe('fle decrypt', () => {
   it('gives back the original document with a local private key (fle encrypt | fle decrypt)', () => {
-    const result = fle(['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'], stored);
+    const result = fle(
+      ['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'],
+      stored,
+    );
     expect(result.status).toBe(0);
     expect(result.stdout.toString()).toBe(sample);
   });
@@ -49,7 +55,10 @@ describe('fle decrypt', () => {
   });
 
   it('exits 1 with one JSON line and no output on failure', () => {
-    const result = fle(['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'], `${stored} trailing`);
+    const result = fle(
+      ['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'],
+      `${stored} trailing`,
+    );
     expect(result.status).toBe(1);
     expect(result.stdout.length).toBe(0);
     expect(JSON.parse(result.stderr.toString())).toMatchObject({ code: 'InvalidContainer' });
@@ -65,7 +74,10 @@ describe('fle decrypt', () => {
     expect(lenient.status).toBe(0);
     expect(lenient.stdout.toString()).toBe(held);
     const foreign = '{"a": "Room #1#2#1# and #99#QUJD#99#"}';
-    const text = fle(['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'], foreign);
+    const text = fle(
+      ['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'],
+      foreign,
+    );
     expect(text.status).toBe(0);
     expect(text.stdout.toString()).toBe(foreign);
   });
@@ -115,9 +127,22 @@ describe('fle rewrap', () => {
     writeFileSync(join(rotation.dir, 'keys', '02.key.pem'), testKeyPair(2048, 1).privateKeyPem);
     config.keys.push({ id: '02', publicKey: 'keys/02.pem' });
     writeFileSync(rotation.configFile, JSON.stringify(config));
-    const encrypted = fle(['encrypt', '--config', rotation.configFile, '--method', 'POST', '--uri', '/api/people', '--content-type', 'application/json'], sample);
+    const encrypted = fle(
+      ['encrypt', '--config', rotation.configFile, '--method', 'POST', '--uri', '/api/people', '--content-type', 'application/json'],
+      sample,
+    );
     const rewrapped = fle(
-      ['rewrap', '--to', '02', '--config', rotation.configFile, '--private-key', `01=${rotation.privateKeyFile}`, '--content-type', 'application/json'],
+      [
+        'rewrap',
+        '--to',
+        '02',
+        '--config',
+        rotation.configFile,
+        '--private-key',
+        `01=${rotation.privateKeyFile}`,
+        '--content-type',
+        'application/json',
+      ],
       encrypted.stdout,
     );
     expect(rewrapped.status, rewrapped.stderr.toString()).toBe(0);
@@ -125,7 +150,15 @@ describe('fle rewrap', () => {
     expect(text).not.toMatch(/#01#/);
     expect(text).toMatch(/#02#/);
     const decrypted = fle(
-      ['decrypt', '--config', rotation.configFile, '--private-key', `02=${join(rotation.dir, 'keys', '02.key.pem')}`, '--content-type', 'application/json'],
+      [
+        'decrypt',
+        '--config',
+        rotation.configFile,
+        '--private-key',
+        `02=${join(rotation.dir, 'keys', '02.key.pem')}`,
+        '--content-type',
+        'application/json',
+      ],
       text,
     );
     expect(decrypted.status, decrypted.stderr.toString()).toBe(0);

@@ -3,8 +3,8 @@ import { createMarkerMatcher, scanMarkers } from '../../../core/marker';
 import { createDecryptor, type DecryptorOptions } from '../../../decrypt/decryptor';
 import { compileEdgeConfig, protectRequest } from '../../../edge/transform';
 import { decryptFailure, KEY_ARN_01, KEY_ARN_02, loopbackKmsClient } from '../../helpers/decrypt';
-import { compiled, edgeConfig, route, testKeyPair, type RouteOverrides } from '../../helpers/keys';
-import { startFakeKms, type FakeKms } from '../../helpers/kms-server';
+import { compiled, edgeConfig, type RouteOverrides, route, testKeyPair } from '../../helpers/keys';
+import { type FakeKms, startFakeKms } from '../../helpers/kms-server';
 
 let kms: FakeKms;
 beforeAll(async () => {
@@ -45,8 +45,18 @@ function people(n: number) {
   }));
 }
 
-function protect(doc: unknown, json: RouteOverrides['json'], mode: 'rsa' | 'envelope' = 'envelope', cfg = compiled({ routes: [route({ json, mode })] })) {
-  const outcome = protectRequest(cfg, { method: 'POST', uri: '/api/people', contentType: 'application/json', body: Buffer.from(JSON.stringify(doc)) });
+function protect(
+  doc: unknown,
+  json: RouteOverrides['json'],
+  mode: 'rsa' | 'envelope' = 'envelope',
+  cfg = compiled({ routes: [route({ json, mode })] }),
+) {
+  const outcome = protectRequest(cfg, {
+    method: 'POST',
+    uri: '/api/people',
+    contentType: 'application/json',
+    body: Buffer.from(JSON.stringify(doc)),
+  });
   if (outcome.action !== 'replace') throw new Error('expected a protected body');
   return outcome.body;
 }
@@ -69,9 +79,14 @@ describe('envelope mode against the loopback KMS endpoint', () => {
   });
 
   it('protects what rsa mode could not: long strings and every JSON type, which come back as the same values', async () => {
-    const doc = { a: { ssn: 'x'.repeat(5000), n: 9007199254740993, f: -1.5e-7, t: true, nil: null, obj: { deep: [1, 'two', { three: 3 }] }, arr: [] } };
+    const doc = {
+      a: { ssn: 'x'.repeat(5000), n: 9007199254740993, f: -1.5e-7, t: true, nil: null, obj: { deep: [1, 'two', { three: 3 }] }, arr: [] },
+    };
     const paths = ['$.a.ssn', '$.a.n', '$.a.f', '$.a.t', '$.a.nil', '$.a.obj', '$.a.arr'];
-    const body = '{"a": {"ssn": "' + 'x'.repeat(5000) + '", "n": 9007199254740993, "f": -1.5e-7, "t": true, "nil": null, "obj": {"deep": [1, "two", {"three": 3}]}, "arr": []}}';
+    const body =
+      '{"a": {"ssn": "' +
+      'x'.repeat(5000) +
+      '", "n": 9007199254740993, "f": -1.5e-7, "t": true, "nil": null, "obj": {"deep": [1, "two", {"three": 3}]}, "arr": []}}';
     const cfg = compiled({ routes: [route({ json: paths, mode: 'rsa' })] });
     const outcome = protectRequest(cfg, { method: 'POST', uri: '/api/people', contentType: 'application/json', body: Buffer.from(body) });
     if (outcome.action !== 'replace') throw new Error('expected a protected body');
@@ -126,7 +141,11 @@ describe('envelope mode against the loopback KMS endpoint', () => {
     expect(new Set(kms.requests.map((r) => r.body.KeyId))).toEqual(new Set([KEY_ARN_01, KEY_ARN_02]));
 
     // A service holding only key 01 reads the emails and leaves the SSNs as ciphertext.
-    const onlyOne = createDecryptor({ keys: [{ id: '01', kmsKeyId: KEY_ARN_01 }], kmsClient: loopbackKmsClient(kms.url), leaveUnknown: true });
+    const onlyOne = createDecryptor({
+      keys: [{ id: '01', kmsKeyId: KEY_ARN_01 }],
+      kmsClient: loopbackKmsClient(kms.url),
+      leaveUnknown: true,
+    });
     const partial = JSON.parse((await onlyOne.decrypt(stored, { contentType: 'application/json' })).text);
     expect(partial[0].email).toBe(doc[0]!.email);
     expect(partial[0].ssn).toMatch(/^#02#E1\./);

@@ -1,9 +1,9 @@
 import { constants, publicEncrypt } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDecryptor } from '../../../decrypt/decryptor';
-import { KEY_ARN_01, decryptFailure, edgeProtect, kmsDecryptor, loopbackKmsClient } from '../../helpers/decrypt';
+import { decryptFailure, edgeProtect, KEY_ARN_01, kmsDecryptor, loopbackKmsClient } from '../../helpers/decrypt';
 import { testKeyPair } from '../../helpers/keys';
-import { startFakeKms, type FakeKms } from '../../helpers/kms-server';
+import { type FakeKms, startFakeKms } from '../../helpers/kms-server';
 
 let kms: FakeKms;
 
@@ -42,7 +42,8 @@ describe('KMS backend through the real SDK client against the loopback endpoint'
   });
 
   it('retries throttling and then succeeds', async () => {
-    kms.fault = (_request, index) => (index < 2 ? { kind: 'error', status: 400, type: 'ThrottlingException', message: 'Rate exceeded' } : undefined);
+    kms.fault = (_request, index) =>
+      index < 2 ? { kind: 'error', status: 400, type: 'ThrottlingException', message: 'Rate exceeded' } : undefined;
     const stored = edgeProtect(JSON.stringify([{ ssn: 'x' }]), 'application/json');
     const { text } = await kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' });
     expect(JSON.parse(text)).toEqual([{ ssn: 'x' }]);
@@ -79,7 +80,12 @@ describe('KMS backend through the real SDK client against the loopback endpoint'
   });
 
   it('fails with AccessDenied when KMS denies', async () => {
-    kms.fault = () => ({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: kms:Decrypt' });
+    kms.fault = () => ({
+      kind: 'error',
+      status: 400,
+      type: 'AccessDeniedException',
+      message: 'User is not authorized to perform: kms:Decrypt',
+    });
     const stored = edgeProtect(JSON.stringify([{ ssn: 'x' }]), 'application/json');
     const error = await decryptFailure(kmsDecryptor(kms.url).decrypt(stored, { contentType: 'application/json' }));
     expect(error.code).toBe('AccessDenied');
@@ -95,8 +101,12 @@ describe('KMS backend through the real SDK client against the loopback endpoint'
   });
 
   it('never sends a marker of a key outside the keyring to KMS', async () => {
-    const stored = edgeProtect(JSON.stringify([{ ssn: 'x' }]), 'application/json').replace(/#01#/g, '#02#').replace(/#10#/g, '#20#');
-    const error = await decryptFailure(kmsDecryptor(kms.url, { knownKeyIds: ['01', '02'] }).decrypt(stored, { contentType: 'application/json' }));
+    const stored = edgeProtect(JSON.stringify([{ ssn: 'x' }]), 'application/json')
+      .replace(/#01#/g, '#02#')
+      .replace(/#10#/g, '#20#');
+    const error = await decryptFailure(
+      kmsDecryptor(kms.url, { knownKeyIds: ['01', '02'] }).decrypt(stored, { contentType: 'application/json' }),
+    );
     expect(error.code).toBe('UnknownKey');
     expect(kms.requests).toHaveLength(0);
   });

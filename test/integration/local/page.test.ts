@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sparticuz from '@sparticuz/chromium';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../../local/stack';
 import { startTestStack } from '../../helpers/local-stack';
@@ -16,17 +16,34 @@ let stack: LocalStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  stack = await startTestStack({}, {
-    keys: [{ id: '01', publicKey: 'keys/01.pem' }],
-    encryptWith: '01',
-    routes: [{ name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[*].ssn', '$[*].email', '$..card.number'], form: ['ssn', 'email', 'card_number'] }],
-  });
+  stack = await startTestStack(
+    {},
+    {
+      keys: [{ id: '01', publicKey: 'keys/01.pem' }],
+      encryptWith: '01',
+      routes: [
+        {
+          name: 'people',
+          methods: ['POST'],
+          path: '/api/people*',
+          json: ['$[*].ssn', '$[*].email', '$..card.number'],
+          form: ['ssn', 'email', 'card_number'],
+        },
+      ],
+    },
+  );
   // The package unpacks its brotli-compressed binary (and the shared libraries it needs) into the
   // temp folder on first use; its flags run it headless, sandbox-less as root, without a GPU.
   browser = await chromium.launch({
     executablePath: await sparticuz.executablePath(),
     // Without --single-process: in it, closing one page closes the whole browser.
-    args: [...sparticuz.args.filter((arg) => arg !== '--single-process'), '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      ...sparticuz.args.filter((arg) => arg !== '--single-process'),
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     headless: true,
   });
 });

@@ -38,7 +38,11 @@ describe('the local stack with the real edge bundle', () => {
   });
 
   it('JSON: the edge protects, the origin stores ciphertext, the decrypt endpoint gives the document back', async () => {
-    const sent = await fetch(`${stack.edgeUrl}/api/people`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sample });
+    const sent = await fetch(`${stack.edgeUrl}/api/people`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: sample,
+    });
     expect(sent.status).toBe(201);
     const stored = (await records(stack)).at(-1)!;
     expect(scanMarkers(stored.body).length).toBe(5);
@@ -50,12 +54,18 @@ describe('the local stack with the real edge bundle', () => {
 
   it('form: the same through all three parts', async () => {
     const form = 'name=Mar%C3%ADa&card_number=4111+1111+1111+1111&plan=gold';
-    const sent = await fetch(`${stack.edgeUrl}/api/people`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    const sent = await fetch(`${stack.edgeUrl}/api/people`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
     expect(sent.status).toBe(201);
     const stored = (await records(stack)).at(-1)!;
     expect(stored.body).not.toContain('4111');
     expect(stored.body).toMatch(/^name=Mar%C3%ADa&card_number=%2301%23.+%2310%23&plan=gold$/);
-    const decrypted = await (await fetch(stack.decryptUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: stored.body })).text();
+    const decrypted = await (
+      await fetch(stack.decryptUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: stored.body })
+    ).text();
     expect(new URLSearchParams(decrypted).get('card_number')).toBe('4111 1111 1111 1111');
     expect(new URLSearchParams(decrypted).get('name')).toBe('María');
   });
@@ -63,7 +73,11 @@ describe('the local stack with the real edge bundle', () => {
   it('answers a 1.5 MB body with 413 from the edge, and the origin never sees it', async () => {
     const before = (await records(stack)).length;
     const big = JSON.stringify([{ ssn: '123-45-6789', notes: 'x'.repeat(1_500_000) }]);
-    const answer = await fetch(`${stack.edgeUrl}/api/people`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    const answer = await fetch(`${stack.edgeUrl}/api/people`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    });
     expect(answer.status).toBe(413);
     expect(await answer.json()).toMatchObject({ code: 'BodyTruncated', requestId: expect.any(String) });
     expect((await records(stack)).length).toBe(before);
@@ -92,10 +106,19 @@ describe('the local stack with the real edge bundle', () => {
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL(`${stack.edgeUrl}/api/people`);
       const body = '[{"ssn":"123-45-6789"}]';
-      const req = request({ hostname: url.hostname, port: url.port, path: url.pathname, method: 'GET', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        {
+          hostname: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'GET',
+          headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -135,11 +158,18 @@ describe('the local stack with the real edge bundle', () => {
 
   it('refuses to decrypt for a page of another origin (the edge, say), answering no CORS', async () => {
     const stored = (await records(stack)).at(-1)!;
-    const cross = await fetch(stack.decryptUrl, { method: 'POST', headers: { 'content-type': 'application/json', origin: stack.edgeUrl }, body: stored.body });
+    const cross = await fetch(stack.decryptUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: stack.edgeUrl },
+      body: stored.body,
+    });
     expect(cross.status).toBe(403);
     expect(cross.headers.get('access-control-allow-origin')).toBeNull();
     expect(await cross.text()).not.toContain('123-45-6789');
-    const preflight = await fetch(stack.decryptUrl, { method: 'OPTIONS', headers: { origin: stack.edgeUrl, 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(stack.decryptUrl, {
+      method: 'OPTIONS',
+      headers: { origin: stack.edgeUrl, 'access-control-request-method': 'POST' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -155,15 +185,34 @@ describe('the CloudFront stand-in judges the function as CloudFront does', () =>
   it.each<[string, string, number, number | undefined]>([
     ['a thrown error', 'exports.handler = async () => { throw new Error("boom"); };', 503, undefined],
     ['a run past the timeout', 'exports.handler = async () => { for (;;) {} };', 503, 300],
-    ['a replaced body over 1 MB', 'exports.handler = async (e) => { const r = e.Records[0].cf.request; r.body.action = "replace"; r.body.encoding = "text"; r.body.data = "z".repeat(1048577); return r; };', 502, undefined],
+    [
+      'a replaced body over 1 MB',
+      'exports.handler = async (e) => { const r = e.Records[0].cf.request; r.body.action = "replace"; r.body.encoding = "text"; r.body.data = "z".repeat(1048577); return r; };',
+      502,
+      undefined,
+    ],
     ['a generated response over 1 MB', 'exports.handler = async () => ({ status: "200", body: "z".repeat(1048577) });', 502, undefined],
     ['a bad status', 'exports.handler = async () => ({ status: "99", body: "" });', 502, undefined],
-    ['a changed read-only header', 'exports.handler = async (e) => { const r = e.Records[0].cf.request; r.headers["content-length"] = [{ key: "Content-Length", value: "1" }]; return r; };', 502, undefined],
-    ['an added disallowed header', 'exports.handler = async (e) => { const r = e.Records[0].cf.request; r.headers["x-amz-cf-id"] = [{ key: "X-Amz-Cf-Id", value: "x" }]; return r; };', 502, undefined],
+    [
+      'a changed read-only header',
+      'exports.handler = async (e) => { const r = e.Records[0].cf.request; r.headers["content-length"] = [{ key: "Content-Length", value: "1" }]; return r; };',
+      502,
+      undefined,
+    ],
+    [
+      'an added disallowed header',
+      'exports.handler = async (e) => { const r = e.Records[0].cf.request; r.headers["x-amz-cf-id"] = [{ key: "X-Amz-Cf-Id", value: "x" }]; return r; };',
+      502,
+      undefined,
+    ],
   ])('answers %s with %i', async (_name, source, status, timeoutMs) => {
     const stack = await workspaceStack({ bundleFile: bundle(source), ...(timeoutMs ? { functionTimeoutMs: timeoutMs } : {}) });
     try {
-      const answer = await fetch(`${stack.edgeUrl}/api/people`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"ssn":"1"}]' });
+      const answer = await fetch(`${stack.edgeUrl}/api/people`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '[{"ssn":"1"}]',
+      });
       expect(answer.status).toBe(status);
       expect(await records(stack)).toEqual([]);
     } finally {
@@ -172,7 +221,8 @@ describe('the CloudFront stand-in judges the function as CloudFront does', () =>
   });
 
   it('recovers after a timeout: the next invocation runs in a new container', async () => {
-    const source = 'let calls = 0; exports.handler = async (e) => { calls += 1; if (calls === 1 && e.Records[0].cf.request.uri === "/slow") { for (;;) {} } return e.Records[0].cf.request; };';
+    const source =
+      'let calls = 0; exports.handler = async (e) => { calls += 1; if (calls === 1 && e.Records[0].cf.request.uri === "/slow") { for (;;) {} } return e.Records[0].cf.request; };';
     const stack = await workspaceStack({ bundleFile: bundle(source), functionTimeoutMs: 300 });
     try {
       expect((await fetch(`${stack.edgeUrl}/slow`, { method: 'POST', body: 'a' })).status).toBe(503);
@@ -197,10 +247,14 @@ describe('starting and stopping', () => {
 
   it('fle serve prints its URLs, serves, and stops cleanly on Ctrl-C with the records on disk', async () => {
     const ws = makeWorkspace();
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'fle.mjs'), 'serve', '--config', ws.configFile, '--edge-port', '0', '--origin-port', '0', '--decrypt-port', '0'], {
-      cwd: ws.dir,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'fle.mjs'), 'serve', '--config', ws.configFile, '--edge-port', '0', '--origin-port', '0', '--decrypt-port', '0'],
+      {
+        cwd: ws.dir,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
+    );
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.on('close', done));
@@ -208,7 +262,11 @@ describe('starting and stopping', () => {
       await vi.waitFor(() => expect(out).toContain('Ctrl-C stops all three'), { timeout: 30_000, interval: 100 });
       const edge = /edge \(CloudFront stand-in\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
       expect(out).toMatch(/curl -sS http:\/\/127\.0\.0\.1:\d+\/api\/people -H 'content-type: application\/json' --data-binary @/);
-      const sent = await fetch(`${edge}/api/people`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"ssn":"123-45-6789"}]' });
+      const sent = await fetch(`${edge}/api/people`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '[{"ssn":"123-45-6789"}]',
+      });
       expect(sent.status).toBe(201);
     } finally {
       child.kill('SIGINT');

@@ -16,7 +16,14 @@ const tree = fc.letrec<{ node: unknown }>((tie) => ({
     fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null)),
     fc.array(tie('node'), { maxLength: 4 }),
     fc
-      .tuple(fc.dictionary(fc.string({ maxLength: 5 }).filter((k) => k !== 'secret'), tie('node'), { maxKeys: 3 }), fc.option(text))
+      .tuple(
+        fc.dictionary(
+          fc.string({ maxLength: 5 }).filter((k) => k !== 'secret'),
+          tie('node'),
+          { maxKeys: 3 },
+        ),
+        fc.option(text),
+      )
       .map(([members, secret]) => (secret === null ? members : { ...members, secret })),
   ),
 })).node;
@@ -39,7 +46,9 @@ describe('decrypt(encrypt(x)) = x', () => {
   });
 
   it('for random forms', async () => {
-    const pairs = fc.array(fc.tuple(fc.constantFrom('secret', 'other', 'x y'), fc.string({ unit: 'grapheme', maxLength: 20 })), { maxLength: 6 });
+    const pairs = fc.array(fc.tuple(fc.constantFrom('secret', 'other', 'x y'), fc.string({ unit: 'grapheme', maxLength: 20 })), {
+      maxLength: 6,
+    });
     await fc.assert(
       fc.asyncProperty(pairs, async (entries) => {
         const body = entries.map(([n, v]) => `${encodeURIComponent(n)}=${encodeURIComponent(v)}`).join('&');
@@ -62,13 +71,17 @@ describe('decrypt(encrypt(x)) = x', () => {
       fc.tuple(fc.string(), fc.nat({ max: marker.length })).map(([a, cut]) => `${a}${marker.slice(0, cut)}#10#`),
     );
     await fc.assert(
-      fc.asyncProperty(texts, fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', undefined), async (input, contentType) => {
-        try {
-          await decryptor.decrypt(input, { contentType });
-        } catch (error) {
-          expect(error).toBeInstanceOf(DecryptError);
-        }
-      }),
+      fc.asyncProperty(
+        texts,
+        fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', undefined),
+        async (input, contentType) => {
+          try {
+            await decryptor.decrypt(input, { contentType });
+          } catch (error) {
+            expect(error).toBeInstanceOf(DecryptError);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { JSONPath } from 'jsonpath-plus';
+import { describe, expect, it } from 'vitest';
 import { evaluateJsonPath, parseJsonPath } from '../../../core/jsonpath';
 import { createMarkerMatcher, isRsaPayload } from '../../../core/marker';
 import { createDecryptor } from '../../../decrypt/decryptor';
@@ -17,7 +17,10 @@ const FIELD_NAMES = ['ssn', 'email', 'card', 'notes', 'first name', 'id', 'numbe
 /** Any code points, and now and then an unpaired surrogate (legal in JSON text, not in UTF-8). */
 const text = fc.oneof(
   { weight: 9, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
-  { weight: 1, arbitrary: fc.tuple(fc.string({ maxLength: 5 }), fc.integer({ min: 0xd800, max: 0xdfff })).map(([s, c]) => s + String.fromCharCode(c)) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.string({ maxLength: 5 }), fc.integer({ min: 0xd800, max: 0xdfff })).map(([s, c]) => s + String.fromCharCode(c)),
+  },
 );
 const scalar = fc.oneof(text, text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
 const value = fc.oneof(
@@ -71,12 +74,17 @@ function selectedPointers(doc: unknown, paths: readonly string[]): Map<string, u
     entries.flatMap(([p, v]) => (isContainer(v) && Object.hasOwn(v, name) ? [[`${p}/${escape(name)}`, v[name]] as [string, unknown]] : []));
   for (const path of paths) {
     const found =
-      path === '$[*].ssn' ? member(elements, 'ssn')
-      : path === '$..email' ? member(descendants(doc, ''), 'email')
-      : path === '$[*].card.number' ? member(member(elements, 'card'), 'number')
-      : path === '$..notes' ? member(descendants(doc, ''), 'notes')
-      : path === "$[*]['first name']" ? member(elements, 'first name')
-      : [];
+      path === '$[*].ssn'
+        ? member(elements, 'ssn')
+        : path === '$..email'
+          ? member(descendants(doc, ''), 'email')
+          : path === '$[*].card.number'
+            ? member(member(elements, 'card'), 'number')
+            : path === '$..notes'
+              ? member(descendants(doc, ''), 'notes')
+              : path === "$[*]['first name']"
+                ? member(elements, 'first name')
+                : [];
     for (const [pointer, value] of found) selected.set(pointer, value);
   }
   return selected;
@@ -105,35 +113,46 @@ const decryptor = createDecryptor({ keys: [{ id: '01', privateKeyPem: testKeyPai
 describe('JSON transform properties', () => {
   it('seals exactly the selected values, of any type, keeps everything else, and the output parses and decrypts back', async () => {
     await fc.assert(
-      fc.asyncProperty(documents, pathSets, fc.boolean(), fc.constantFrom('rsa', 'envelope') as fc.Arbitrary<'rsa' | 'envelope'>, async (doc, paths, pretty, mode) => {
-        const config = compiled({ routes: [route({ json: paths, mode })] });
-        const body = JSON.stringify(doc, null, pretty ? 2 : undefined);
-        const selected = effectiveSelection(doc, paths);
-        const outcome = protectRequest(config, { method: 'POST', uri: '/api/people', contentType: 'application/json', body: Buffer.from(body) });
-        if (selected.size === 0) {
-          expect(outcome.action).toBe('forward');
-          return;
-        }
-        expect(outcome.action).toBe('replace');
-        if (outcome.action !== 'replace') return;
-        const out = JSON.parse(outcome.body);
-        // No selected plaintext survives: each selected location holds exactly one whole marker,
-        // post-compatible only for a short string in rsa mode.
-        for (const [pointer, plaintext] of selected) {
-          const protectedValue = at(out, pointer) as string;
-          const found = markers.find(protectedValue);
-          expect(found).toHaveLength(1);
-          expect(found[0]!.start === 0 && found[0]!.end === protectedValue.length).toBe(true);
-          const fits = typeof plaintext === 'string' && !/\p{Cs}/u.test(plaintext) && Buffer.byteLength(plaintext) <= 190;
-          expect(isRsaPayload(found[0]!.payload)).toBe(mode === 'rsa' && fits);
-          if (isRsaPayload(found[0]!.payload)) expect(rsaDecrypt(found[0]!.payload)).toBe(plaintext);
-        }
-        expect(outcome.fields).toBe(selected.size);
-        // Every unselected value is unchanged, and the selected ones come back as the same values.
-        const { text } = await decryptor.decrypt(outcome.body, { contentType: 'application/json' });
-        // Compared with the body as sent: JSON itself turns -0 into 0.
-        expect(JSON.parse(text)).toEqual(JSON.parse(body));
-      }),
+      fc.asyncProperty(
+        documents,
+        pathSets,
+        fc.boolean(),
+        fc.constantFrom('rsa', 'envelope') as fc.Arbitrary<'rsa' | 'envelope'>,
+        async (doc, paths, pretty, mode) => {
+          const config = compiled({ routes: [route({ json: paths, mode })] });
+          const body = JSON.stringify(doc, null, pretty ? 2 : undefined);
+          const selected = effectiveSelection(doc, paths);
+          const outcome = protectRequest(config, {
+            method: 'POST',
+            uri: '/api/people',
+            contentType: 'application/json',
+            body: Buffer.from(body),
+          });
+          if (selected.size === 0) {
+            expect(outcome.action).toBe('forward');
+            return;
+          }
+          expect(outcome.action).toBe('replace');
+          if (outcome.action !== 'replace') return;
+          const out = JSON.parse(outcome.body);
+          // No selected plaintext survives: each selected location holds exactly one whole marker,
+          // post-compatible only for a short string in rsa mode.
+          for (const [pointer, plaintext] of selected) {
+            const protectedValue = at(out, pointer) as string;
+            const found = markers.find(protectedValue);
+            expect(found).toHaveLength(1);
+            expect(found[0]!.start === 0 && found[0]!.end === protectedValue.length).toBe(true);
+            const fits = typeof plaintext === 'string' && !/\p{Cs}/u.test(plaintext) && Buffer.byteLength(plaintext) <= 190;
+            expect(isRsaPayload(found[0]!.payload)).toBe(mode === 'rsa' && fits);
+            if (isRsaPayload(found[0]!.payload)) expect(rsaDecrypt(found[0]!.payload)).toBe(plaintext);
+          }
+          expect(outcome.fields).toBe(selected.size);
+          // Every unselected value is unchanged, and the selected ones come back as the same values.
+          const { text } = await decryptor.decrypt(outcome.body, { contentType: 'application/json' });
+          // Compared with the body as sent: JSON itself turns -0 into 0.
+          expect(JSON.parse(text)).toEqual(JSON.parse(body));
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -147,7 +166,13 @@ describe('JSON transform properties', () => {
       fc.jsonValue().map((v) => Buffer.from(JSON.stringify([v, { ssn: v, notes: [v] }]))),
       fc.nat({ max: 40 }).map((n) => Buffer.from('['.repeat(n) + '{"ssn":"x"}' + ']'.repeat(n))),
     );
-    const contentTypes = fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', undefined, 'application/ld+json');
+    const contentTypes = fc.constantFrom(
+      'application/json',
+      'application/x-www-form-urlencoded',
+      'text/plain',
+      undefined,
+      'application/ld+json',
+    );
     fc.assert(
       fc.property(bodies, contentTypes, fc.boolean(), (body, contentType, truncated) => {
         try {
@@ -206,7 +231,25 @@ describe('form transform properties', () => {
 describe('the edge JSONPath evaluator agrees with jsonpath-plus', () => {
   // Constructs on which jsonpath-plus is right: names, wildcards, non-negative indexes and slices, descent.
   const segment = fc.oneof(
-    fc.constantFrom('.a', '.b', '.ssn', '[*]', '.*', '[0]', '[1]', '[0,1]', '[1:]', '[:2]', '[::2]', "['a']", '["b"]', '..a', '..ssn', '..*', '..[0]'),
+    fc.constantFrom(
+      '.a',
+      '.b',
+      '.ssn',
+      '[*]',
+      '.*',
+      '[0]',
+      '[1]',
+      '[0,1]',
+      '[1:]',
+      '[:2]',
+      '[::2]',
+      "['a']",
+      '["b"]',
+      '..a',
+      '..ssn',
+      '..*',
+      '..[0]',
+    ),
   );
   const paths = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `$${parts.join('')}`);
   const key = fc.constantFrom('a', 'b', 'ssn', 'c', '0');
@@ -226,9 +269,9 @@ describe('the edge JSONPath evaluator agrees with jsonpath-plus', () => {
         const parsed = parseJsonPath(path);
         if (typeof parsed === 'string') throw new Error(parsed);
         const ours = evaluateJsonPath(doc, parsed);
-        const theirs = ((JSONPath({ path, json: doc as object, resultType: 'all', wrap: true }) ?? []) as { parent: unknown; parentProperty: unknown }[]).filter(
-          (t) => typeof t.parent === 'object' && t.parent !== null,
-        );
+        const theirs = (
+          (JSONPath({ path, json: doc as object, resultType: 'all', wrap: true }) ?? []) as { parent: unknown; parentProperty: unknown }[]
+        ).filter((t) => typeof t.parent === 'object' && t.parent !== null);
         // The same (parent object, property) pairs, compared by identity; order aside.
         expect(ours.length).toBe(theirs.length);
         for (const m of ours) expect(theirs.some((t) => t.parent === m.parent && String(t.parentProperty) === m.property)).toBe(true);
@@ -237,4 +280,3 @@ describe('the edge JSONPath evaluator agrees with jsonpath-plus', () => {
     );
   });
 });
-

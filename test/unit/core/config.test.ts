@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_LIMITS, HTTP_METHODS, validateConfig, type ConfigProblem } from '../../../core/config';
+import { ConfigError, type ConfigProblem, DEFAULT_LIMITS, HTTP_METHODS, validateConfig } from '../../../core/config';
 import { testKeyPair } from '../../helpers/keys';
 
 const rsa = testKeyPair();
@@ -78,33 +78,87 @@ describe('validateConfig', () => {
     ['a duplicate key id', (c) => c.keys.push({ id: '01', publicKey: 'keys/02.pem' }), 'keys[1] (01)', 'duplicate key id'],
     ['a key id that could clash with markers', (c) => (c.keys[0]!.id = '0#1'), 'keys[0] (0#1)', '[A-Za-z0-9]{1,8}'],
     ['a key id longer than 8', (c) => (c.keys[0]!.id = '123456789'), 'keys[0] (123456789)', '[A-Za-z0-9]{1,8}'],
-    ['a key id that is the reverse of another', (c) => c.keys.push({ id: '10', publicKey: 'keys/02.pem' }), 'keys (01, 10)', 'reverse of another'],
-    ['an unreadable PEM', (c) => (c.keys[0]!.publicKey = 'keys/missing.pem'), 'keys[0] (01)', 'cannot read public key file "keys/missing.pem"'],
+    [
+      'a key id that is the reverse of another',
+      (c) => c.keys.push({ id: '10', publicKey: 'keys/02.pem' }),
+      'keys (01, 10)',
+      'reverse of another',
+    ],
+    [
+      'an unreadable PEM',
+      (c) => (c.keys[0]!.publicKey = 'keys/missing.pem'),
+      'keys[0] (01)',
+      'cannot read public key file "keys/missing.pem"',
+    ],
     ['a PEM that is not a key', (c) => (c.keys[0]!.publicKey = 'keys/garbage.pem'), 'keys[0] (01)', 'not a PEM public key'],
     ['a non-RSA PEM', (c) => (c.keys[0]!.publicKey = 'keys/ec.pem'), 'keys[0] (01)', 'is a ec key'],
     ['an RSA key under 2048 bits', (c) => (c.keys[0]!.publicKey = 'keys/small.pem'), 'keys[0] (01)', '1024-bit'],
     ['a private key as publicKey', (c) => (c.keys[0]!.publicKey = 'keys/01.key.pem'), 'keys[0] (01)', 'holds a private key'],
     ['a malformed kmsKeyId', (c) => (c.keys[0]!.kmsKeyId = 'arn:aws:s3:::bucket'), 'keys[0] (01)', 'kmsKeyId'],
-    ['a method that is not an HTTP method', (c) => (c.routes[0]!.methods = ['POST', 'FETCH']), 'routes[0] (people).methods', '"FETCH" is not an HTTP method'],
+    [
+      'a method that is not an HTTP method',
+      (c) => (c.routes[0]!.methods = ['POST', 'FETCH']),
+      'routes[0] (people).methods',
+      '"FETCH" is not an HTTP method',
+    ],
     ['a lower-case method', (c) => (c.routes[0]!.methods = ['post']), 'routes[0] (people).methods', 'upper case'],
     ['no methods', (c) => (c.routes[0]!.methods = []), 'routes[0] (people)', 'methods must be a non-empty list'],
-    ['a route that protects nothing', (c) => ((c.routes[0]!.json = []), delete c.routes[0]!['form']), 'routes[0] (people)', 'protects nothing'],
+    [
+      'a route that protects nothing',
+      (c) => ((c.routes[0]!.json = []), delete c.routes[0]!['form']),
+      'routes[0] (people)',
+      'protects nothing',
+    ],
     ['bad JSONPath syntax', (c) => (c.routes[0]!.json = ['$[*.ssn']), 'routes[0] (people).json[0] "$[*.ssn"', 'bad JSONPath'],
     ['a path that is not a pattern', (c) => (c.routes[0]!.path = 'api/*'), 'routes[0] (people)', 'path must be a pattern'],
     ['a duplicate route name', (c) => c.routes.push({ ...c.routes[0]! }), 'routes[1] (people)', 'duplicate route name'],
     ['an empty form field name', (c) => (c.routes[0]!.form = ['']), 'routes[0] (people).form[0] ""', 'must be a non-empty field name'],
     ['an unknown mode', (c) => (c.routes[0]!.mode = 'aes'), 'routes[0] (people)', 'mode must be one of rsa, envelope'],
-    ['a field naming an unknown key', (c) => (c.routes[0]!.json = [{ path: '$..ssn', key: '07' }]), 'routes[0] (people).json[0] "$..ssn"', 'key "07" is not a configured key id'],
-    ['a field with an unknown mode', (c) => (c.routes[0]!.form = [{ name: 'pin', mode: 'aes' }]), 'routes[0] (people).form[0] "pin"', 'mode must be one of'],
-    ['an unknown field property', (c) => (c.routes[0]!.json = [{ path: '$..ssn', keys: '01' }]), 'routes[0] (people).json[0] "$..ssn"', 'unknown property "keys"'],
+    [
+      'a field naming an unknown key',
+      (c) => (c.routes[0]!.json = [{ path: '$..ssn', key: '07' }]),
+      'routes[0] (people).json[0] "$..ssn"',
+      'key "07" is not a configured key id',
+    ],
+    [
+      'a field with an unknown mode',
+      (c) => (c.routes[0]!.form = [{ name: 'pin', mode: 'aes' }]),
+      'routes[0] (people).form[0] "pin"',
+      'mode must be one of',
+    ],
+    [
+      'an unknown field property',
+      (c) => (c.routes[0]!.json = [{ path: '$..ssn', keys: '01' }]),
+      'routes[0] (people).json[0] "$..ssn"',
+      'unknown property "keys"',
+    ],
     ['an unknown route property (a typo)', (c) => (c.routes[0]!.froms = ['x']), 'routes[0] (people)', 'unknown property "froms"'],
     ['an unknown top-level property', (c) => (c.encryptwith = '01'), 'config', 'unknown property "encryptwith"'],
     ['a keySpec KMS does not offer', (c) => (c.keys[0]!.keySpec = 'RSA_1024'), 'keys[0] (01)', 'keySpec must be one of'],
     ['a keySpec the PEM does not match', (c) => (c.keys[0]!.keySpec = 'RSA_4096'), 'keys[0] (01)', 'does not belong to this key'],
-    ['an audience with an unknown key', (c) => (c.audiences = [{ name: 'billing', keys: ['02'] }]), 'audiences[0] (billing).keys', '"02" is not a configured key id'],
+    [
+      'an audience with an unknown key',
+      (c) => (c.audiences = [{ name: 'billing', keys: ['02'] }]),
+      'audiences[0] (billing).keys',
+      '"02" is not a configured key id',
+    ],
     ['an audience with a bad name', (c) => (c.audiences = [{ name: 'bill ing', keys: ['01'] }]), 'audiences[0] (bill ing)', 'name must be'],
-    ['an audience with a bad invoker', (c) => (c.audiences = [{ name: 'billing', keys: ['01'], invokers: ['billing-app'] }]), 'audiences[0] (billing)', 'IAM principal ARNs'],
-    ['duplicate audiences', (c) => (c.audiences = [{ name: 'a', keys: ['01'] }, { name: 'a', keys: ['01'] }]), 'audiences[1] (a)', 'duplicate audience name'],
+    [
+      'an audience with a bad invoker',
+      (c) => (c.audiences = [{ name: 'billing', keys: ['01'], invokers: ['billing-app'] }]),
+      'audiences[0] (billing)',
+      'IAM principal ARNs',
+    ],
+    [
+      'duplicate audiences',
+      (c) =>
+        (c.audiences = [
+          { name: 'a', keys: ['01'] },
+          { name: 'a', keys: ['01'] },
+        ]),
+      'audiences[1] (a)',
+      'duplicate audience name',
+    ],
     ['a bad limit', (c) => (c.limits = { maxDepth: 0 }), 'limits.maxDepth', 'whole number'],
     ['no keys', (c) => (c.keys = []), 'keys', 'non-empty list'],
     ['no routes', (c) => (c.routes = []), 'routes', 'non-empty list'],
@@ -153,12 +207,18 @@ describe('validateConfig', () => {
 
   it('reads audiences from the config', () => {
     const invoker = 'arn:aws:iam::111122223333:role/billing-app';
-    const config = validateConfig(withChange((c) => (c.audiences = [{ name: 'billing', keys: ['01'], invokers: [invoker] }])), readKeyFile);
+    const config = validateConfig(
+      withChange((c) => (c.audiences = [{ name: 'billing', keys: ['01'], invokers: [invoker] }])),
+      readKeyFile,
+    );
     expect(config.audiences).toEqual([{ name: 'billing', keys: ['01'], invokers: [invoker] }]);
   });
 
   it('reads limits from the config', () => {
-    const config = validateConfig(withChange((c) => (c.limits = { maxDepth: 8, maxValues: 50 })), readKeyFile);
+    const config = validateConfig(
+      withChange((c) => (c.limits = { maxDepth: 8, maxValues: 50 })),
+      readKeyFile,
+    );
     expect(config.limits).toEqual({ maxDepth: 8, maxValues: 50 });
   });
 

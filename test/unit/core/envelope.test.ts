@@ -1,6 +1,7 @@
 import { constants, privateDecrypt, publicEncrypt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  type DataKey,
   EnvelopeOpenError,
   envelopePayloadLength,
   isEnvelopePayload,
@@ -9,13 +10,13 @@ import {
   parseEnvelope,
   prepareDataKey,
   sealValue,
-  type DataKey,
 } from '../../../core/envelope';
 import { isRsaPayload } from '../../../core/marker';
 import { testKeyPair } from '../../helpers/keys';
 
 const pair = testKeyPair();
-const wrap = (key: Buffer): Buffer => publicEncrypt({ key: pair.publicKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, key);
+const wrap = (key: Buffer): Buffer =>
+  publicEncrypt({ key: pair.publicKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, key);
 const unwrap = (wrapped: Buffer): Buffer =>
   privateDecrypt({ key: pair.privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, wrapped);
 
@@ -38,7 +39,9 @@ describe('envelope payload', () => {
       expect(opened.kind).toBe('s');
       expect(opened.value.equals(value)).toBe(true);
     }
-    expect(open(sealValue(dataKey, '01', 'json:/a', 'j', Buffer.from('{"n":9007199254740993}'))).value.toString()).toBe('{"n":9007199254740993}');
+    expect(open(sealValue(dataKey, '01', 'json:/a', 'j', Buffer.from('{"n":9007199254740993}'))).value.toString()).toBe(
+      '{"n":9007199254740993}',
+    );
   });
 
   it('is versioned, free of #, and never mistaken for the post-compatible kind', () => {

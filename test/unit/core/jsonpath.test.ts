@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateJsonPath, parseJsonPath, type ParsedPath } from '../../../core/jsonpath';
+import { evaluateJsonPath, type ParsedPath, parseJsonPath } from '../../../core/jsonpath';
 
 function select(doc: unknown, path: string): [string, unknown][] {
   const parsed = parseJsonPath(path) as ParsedPath;
@@ -7,25 +7,80 @@ function select(doc: unknown, path: string): [string, unknown][] {
   return evaluateJsonPath(doc, parsed).map((m) => [m.property, m.value]);
 }
 
-const doc = { a: [10, 11, 12, 13], b: { c: { d: 1 }, 'x,y': 2, k: 3 }, '0': 'zero', people: [{ ssn: 'a' }, { ssn: 'b', kids: [{ ssn: 'c' }] }] };
+const doc = {
+  a: [10, 11, 12, 13],
+  b: { c: { d: 1 }, 'x,y': 2, k: 3 },
+  '0': 'zero',
+  people: [{ ssn: 'a' }, { ssn: 'b', kids: [{ ssn: 'c' }] }],
+};
 
 describe('evaluateJsonPath', () => {
   it.each<[string, [string, unknown][]]>([
-    ['$.a[0,2]', [['0', 10], ['2', 12]]],
-    ['$.a[1:3]', [['1', 11], ['2', 12]]],
-    ['$.a[-2:]', [['2', 12], ['3', 13]]],
-    ['$.a[::2]', [['0', 10], ['2', 12]]],
+    [
+      '$.a[0,2]',
+      [
+        ['0', 10],
+        ['2', 12],
+      ],
+    ],
+    [
+      '$.a[1:3]',
+      [
+        ['1', 11],
+        ['2', 12],
+      ],
+    ],
+    [
+      '$.a[-2:]',
+      [
+        ['2', 12],
+        ['3', 13],
+      ],
+    ],
+    [
+      '$.a[::2]',
+      [
+        ['0', 10],
+        ['2', 12],
+      ],
+    ],
     ['$.a[3:1]', []],
     ['$.a[::-1]', []],
     ['$.a[-1]', []],
     ['$.a[4]', []],
     ['$.a.0', [['0', 10]]],
     ["$.b['x,y']", [['x,y', 2]]],
-    ["$.b['c','k']", [['c', { d: 1 }], ['k', 3]]],
-    ['$.b.*', [['c', { d: 1 }], ['x,y', 2], ['k', 3]]],
+    [
+      "$.b['c','k']",
+      [
+        ['c', { d: 1 }],
+        ['k', 3],
+      ],
+    ],
+    [
+      '$.b.*',
+      [
+        ['c', { d: 1 }],
+        ['x,y', 2],
+        ['k', 3],
+      ],
+    ],
     ['$[0]', [['0', 'zero']]],
-    ['$.people[*].ssn', [['ssn', 'a'], ['ssn', 'b']]],
-    ['$..ssn', [['ssn', 'a'], ['ssn', 'b'], ['ssn', 'c']]],
+    [
+      '$.people[*].ssn',
+      [
+        ['ssn', 'a'],
+        ['ssn', 'b'],
+      ],
+    ],
+    [
+      '$..ssn',
+      [
+        ['ssn', 'a'],
+        ['ssn', 'b'],
+        ['ssn', 'c'],
+      ],
+    ],
     ['$..d', [['d', 1]]],
   ])('%s', (path, expected) => {
     expect(select(doc, path)).toEqual(expected);

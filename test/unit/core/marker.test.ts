@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   createMarkerMatcher,
-  scanMarkers,
   decodeRsaPayload,
   encodeRsaPayload,
   isKeyId,
@@ -9,6 +8,7 @@ import {
   markerClose,
   markerOpen,
   markerWriter,
+  scanMarkers,
 } from '../../../core/marker';
 
 describe('marker format', () => {

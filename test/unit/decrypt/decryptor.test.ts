@@ -51,7 +51,11 @@ describe('round trips edge → decrypt with a local private key', () => {
 describe('container safety', () => {
   it('refuses a marker outside a JSON string', async () => {
     const marker = JSON.parse(edgeProtect('[{"ssn":"1"}]', 'application/json'))[0].ssn as string;
-    const error = await decryptFailure(local().decrypt(`{"a": 1} ${marker}`, { contentType: 'application/json' }).then(() => undefined));
+    const error = await decryptFailure(
+      local()
+        .decrypt(`{"a": 1} ${marker}`, { contentType: 'application/json' })
+        .then(() => undefined),
+    );
     expect(error.code).toBe('InvalidContainer');
   });
 
@@ -76,7 +80,9 @@ describe('container safety', () => {
   it('planSubstitution leaves a text without markers exactly as it is', () => {
     for (const format of ['json', 'form', 'text'] as const) {
       const text = format === 'json' ? '{"a": "#01# alone"}' : 'a=%ZZ&b=#01#';
-      expect(planSubstitution(text, format, { known: new Set(['01']), maxMarkers: 10 }).render(() => ({ kind: 's', text: 'x' }))).toBe(text);
+      expect(planSubstitution(text, format, { known: new Set(['01']), maxMarkers: 10 }).render(() => ({ kind: 's', text: 'x' }))).toBe(
+        text,
+      );
     }
   });
 });

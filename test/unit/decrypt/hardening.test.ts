@@ -44,16 +44,21 @@ describe('forged typed envelopes', () => {
 });
 
 describe('marker-shaped text', () => {
-  it.each([['Room #1#2#1#'], ['#ZZ#abcd#ZZ#'], ['#02#QUJD#20#'], ['a #01# mention']])('of an id the deployment never configured is plain text: %s', async (shape) => {
-    const stored = JSON.stringify([{ note: shape }]);
-    const { text, stats } = await local().decrypt(stored, { contentType: 'application/json' });
-    expect(text).toBe(stored);
-    expect(stats.markers).toBe(0);
-  });
+  it.each([['Room #1#2#1#'], ['#ZZ#abcd#ZZ#'], ['#02#QUJD#20#'], ['a #01# mention']])(
+    'of an id the deployment never configured is plain text: %s',
+    async (shape) => {
+      const stored = JSON.stringify([{ note: shape }]);
+      const { text, stats } = await local().decrypt(stored, { contentType: 'application/json' });
+      expect(text).toBe(stored);
+      expect(stats.markers).toBe(0);
+    },
+  );
 
   it('of a known key the decryptor does not hold fails, or is left as it is when asked', async () => {
     const stored = edgeProtect('[{"ssn":"1"}]', 'application/json').replace('#01#', '#02#').replace('#10#', '#20#');
-    expect((await decryptFailure(local({ knownKeyIds: ['01', '02'] }).decrypt(stored, { contentType: 'application/json' }))).code).toBe('UnknownKey');
+    expect((await decryptFailure(local({ knownKeyIds: ['01', '02'] }).decrypt(stored, { contentType: 'application/json' }))).code).toBe(
+      'UnknownKey',
+    );
     const left = await local({ knownKeyIds: ['01', '02'], leaveUnknown: true }).decrypt(stored, { contentType: 'application/json' });
     expect(left.text).toBe(stored);
     expect(left.stats.left).toBe(1);
@@ -70,7 +75,8 @@ describe('limits', () => {
     const marker = edgeProtect('[{"ssn":"1"}]', 'application/json').match(/#01#[^#]+#10#/)![0];
     const many = Array.from({ length: 11 }, () => marker).join(' ');
     for (const contentType of ['text/plain', 'application/json', 'application/x-www-form-urlencoded']) {
-      const body = contentType === 'application/json' ? JSON.stringify([many]) : contentType === 'text/plain' ? many : `a=${encodeURIComponent(many)}`;
+      const body =
+        contentType === 'application/json' ? JSON.stringify([many]) : contentType === 'text/plain' ? many : `a=${encodeURIComponent(many)}`;
       const error = await decryptFailure(local({ maxMarkers: 10 }).decrypt(body, { contentType }));
       expect(error.code).toBe('TooManyMarkers');
     }

@@ -111,7 +111,11 @@ const CORPUS: Record<string, Case[]> = {
     { uri: '/v2/people', body: JSON.stringify({ data: [{ ssn: SECRET }] }) },
     { uri: '/other', contentType: 'application/x-www-form-urlencoded', body: `ssn=${SECRET}` },
     { uri: '/other', contentType: 'text/plain', body: person() },
-    { uri: '/other', contentType: 'multipart/form-data; boundary=x', body: `--x\r\nContent-Disposition: form-data; name="ssn"\r\n\r\n${SECRET}\r\n--x--` },
+    {
+      uri: '/other',
+      contentType: 'multipart/form-data; boundary=x',
+      body: `--x\r\nContent-Disposition: form-data; name="ssn"\r\n\r\n${SECRET}\r\n--x--`,
+    },
   ],
   'body shapes the paths do not select': [
     JSON.stringify({ ssn: SECRET }),

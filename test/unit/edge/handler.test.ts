@@ -85,7 +85,8 @@ describe('origin-request handler', () => {
   });
 
   it('leaves x-amz-content-sha256 absent when the request had none', async () => {
-    const request = (await run(config, originRequestEvent({ body: '[{"ssn":"1"}]', contentType: 'application/json' }))).result as CloudFrontRequest;
+    const request = (await run(config, originRequestEvent({ body: '[{"ssn":"1"}]', contentType: 'application/json' })))
+      .result as CloudFrontRequest;
     expect(request.headers['x-amz-content-sha256']).toBeUndefined();
   });
 
@@ -97,7 +98,14 @@ describe('origin-request handler', () => {
     expect(protectedRun.lines).toHaveLength(1);
     expect(rejectedRun.lines).toHaveLength(1);
     const ok = JSON.parse(protectedRun.lines[0]!);
-    expect(ok).toMatchObject({ service: 'edge-fle', outcome: 'protected', route: 'people', fields: 1, bytesIn: Buffer.byteLength(body), method: 'POST' });
+    expect(ok).toMatchObject({
+      service: 'edge-fle',
+      outcome: 'protected',
+      route: 'people',
+      fields: 1,
+      bytesIn: Buffer.byteLength(body),
+      method: 'POST',
+    });
     expect(ok.bytesOut).toBeGreaterThan(ok.bytesIn);
     expect(typeof ok.durationMs).toBe('number');
     const rejected = JSON.parse(rejectedRun.lines[0]!);

@@ -5,7 +5,7 @@ import { decodeFormComponent } from '../../../edge/form-transform';
 import { decodeBody } from '../../../edge/handler';
 import { MAX_BODY_BYTES } from '../../../edge/limits';
 import { toRejection } from '../../../edge/rejection';
-import { protectRequest, type ProtectInput } from '../../../edge/transform';
+import { type ProtectInput, protectRequest } from '../../../edge/transform';
 import { compiled, revealMarkers, route, rsaDecrypt } from '../../helpers/keys';
 
 const config = compiled();
@@ -98,15 +98,18 @@ describe('JSON bodies', () => {
     expect(out).toContain('"s\\"sn": "other"');
   });
 
-  it.each(['^', '~', '@string()', '~1', '/'])('finds values under a member named %j, which jsonpath-plus leaves out of its pointers', (name) => {
-    const cfg = compiled({ routes: [route({ json: ['$..ssn'] })] });
-    // Were "${name}" dropped from the pointer, both values would share "/ssn" and one would pass in clear.
-    const body = JSON.stringify({ [name]: { ssn: 'nested-secret' }, ssn: 'top-secret' });
-    const out = replaced(json(body), cfg);
-    expect(out).not.toContain('nested-secret');
-    expect(out).not.toContain('top-secret');
-    expect(markers.find(out)).toHaveLength(2);
-  });
+  it.each(['^', '~', '@string()', '~1', '/'])(
+    'finds values under a member named %j, which jsonpath-plus leaves out of its pointers',
+    (name) => {
+      const cfg = compiled({ routes: [route({ json: ['$..ssn'] })] });
+      // Were "${name}" dropped from the pointer, both values would share "/ssn" and one would pass in clear.
+      const body = JSON.stringify({ [name]: { ssn: 'nested-secret' }, ssn: 'top-secret' });
+      const out = replaced(json(body), cfg);
+      expect(out).not.toContain('nested-secret');
+      expect(out).not.toContain('top-secret');
+      expect(markers.find(out)).toHaveLength(2);
+    },
+  );
 
   it('encrypts a __proto__ member as data, not as a prototype', () => {
     const cfg = compiled({ routes: [route({ json: ['$..ssn'] })] });
@@ -162,20 +165,31 @@ describe('form bodies', () => {
 describe('requests the edge forwards untouched', () => {
   it('forwards a body no route names only when the unmatched policy says "forward", and says so', () => {
     const open = compiled({ unmatched: 'forward' });
-    expect(protectRequest(open, json('not json', { uri: '/health' }))).toEqual({ action: 'forward', route: undefined, fields: 0, unprotected: true });
+    expect(protectRequest(open, json('not json', { uri: '/health' }))).toEqual({
+      action: 'forward',
+      route: undefined,
+      fields: 0,
+      unprotected: true,
+    });
     expect(protectRequest(open, json('x', { uri: '/other', truncated: true }))).toMatchObject({ action: 'forward', unprotected: true });
   });
 
   it('inspects a body on a path no route names under the default policy, and any method on a route', () => {
     expect(() => protectRequest(config, json('not json', { uri: '/health' }))).toThrow(expect.objectContaining({ code: 'MalformedJson' }));
-    expect(() => protectRequest(config, json('x', { uri: '/other', truncated: true }))).toThrow(expect.objectContaining({ code: 'BodyTruncated' }));
-    expect(() => protectRequest(config, json('not json', { method: 'DELETE' }))).toThrow(expect.objectContaining({ code: 'MalformedJson' }));
+    expect(() => protectRequest(config, json('x', { uri: '/other', truncated: true }))).toThrow(
+      expect.objectContaining({ code: 'BodyTruncated' }),
+    );
+    expect(() => protectRequest(config, json('not json', { method: 'DELETE' }))).toThrow(
+      expect.objectContaining({ code: 'MalformedJson' }),
+    );
     expect(protectRequest(config, json([{ ssn: 'x' }], { method: 'DELETE' }))).toMatchObject({ action: 'replace', fields: 1 });
   });
 
   it('refuses every body on a path no route names under the "reject" policy', () => {
     const closed = compiled({ unmatched: 'reject' });
-    expect(() => protectRequest(closed, json([{ a: 1 }], { uri: '/health' }))).toThrow(expect.objectContaining({ code: 'RouteNotConfigured' }));
+    expect(() => protectRequest(closed, json([{ a: 1 }], { uri: '/health' }))).toThrow(
+      expect.objectContaining({ code: 'RouteNotConfigured' }),
+    );
     expect(protectRequest(closed, json('', { uri: '/health' }))).toMatchObject({ action: 'forward' });
   });
 
@@ -194,7 +208,14 @@ describe('rejections', () => {
     ['a compressed body', json('{"ssn":"x"}', { contentEncoding: 'gzip' }), 415, 'UnsupportedMediaType'],
     ['malformed JSON', json('[{"ssn": "x"'), 400, 'MalformedJson'],
     ['a byte order mark', json('\uFEFF[]'), 400, 'MalformedJson'],
-    ['invalid UTF-8', json(Buffer.from([0x5b, 0x22, 0xc3, 0x28, 0x22, 0x5d]).toString('latin1'), { body: Buffer.from([0x5b, 0x22, 0xc3, 0x28, 0x22, 0x5d]) }), 400, 'InvalidUtf8'],
+    [
+      'invalid UTF-8',
+      json(Buffer.from([0x5b, 0x22, 0xc3, 0x28, 0x22, 0x5d]).toString('latin1'), {
+        body: Buffer.from([0x5b, 0x22, 0xc3, 0x28, 0x22, 0x5d]),
+      }),
+      400,
+      'InvalidUtf8',
+    ],
     ['a malformed form escape', form('card_number=%E0%A4%A'), 400, 'MalformedForm'],
     ['form bytes that are not UTF-8', form('card_number=%C3%28'), 400, 'MalformedForm'],
     ['nesting deeper than the limit', json(deep(65)), 400, 'TooDeep'],

@@ -24,12 +24,28 @@ describe('deployPlan', () => {
       ['02', 'arn:aws:kms:eu-west-1:111122223333:key/b'],
     ]);
     const steps = deployPlan(params, config, arns, ['--profile', 'prod']);
-    expect(steps.map((s) => s.title)).toEqual(['keys: KMS keys and decrypt roles', 'public key 01 from KMS', 'public key 02 from KMS', 'edge and decrypt']);
+    expect(steps.map((s) => s.title)).toEqual([
+      'keys: KMS keys and decrypt roles',
+      'public key 01 from KMS',
+      'public key 02 from KMS',
+      'edge and decrypt',
+    ]);
     expect(steps[0]!.args).toEqual(['cdk', 'deploy', 'EdgeFle-Keys', '--outputs-file', '.build/keys-outputs.json', '--profile', 'prod']);
-    expect(steps[1]!.args).toEqual(expect.arrayContaining(['fetch-public-key', '--key-id', 'arn:aws:kms:eu-west-1:111122223333:key/a', '--region', 'eu-west-1']));
+    expect(steps[1]!.args).toEqual(
+      expect.arrayContaining(['fetch-public-key', '--key-id', 'arn:aws:kms:eu-west-1:111122223333:key/a', '--region', 'eu-west-1']),
+    );
     expect(steps[1]!.args.find((a) => a.endsWith('keys/01.pem'))).toBeDefined();
     expect(steps[1]!.args).not.toContain('--force');
-    expect(steps[3]!.args).toEqual(['cdk', 'deploy', 'EdgeFle-Edge', 'EdgeFle-Decrypt', '-c', 'edge-fle:allowDevKeys=false', '--profile', 'prod']);
+    expect(steps[3]!.args).toEqual([
+      'cdk',
+      'deploy',
+      'EdgeFle-Edge',
+      'EdgeFle-Decrypt',
+      '-c',
+      'edge-fle:allowDevKeys=false',
+      '--profile',
+      'prod',
+    ]);
   });
 
   it('plans only the keys stack before its outputs exist', () => {
