@@ -28,9 +28,9 @@ function lenientDecode(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    return raw.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+    return raw.replace(/%([0-9A-Fa-f]{2})/g, (spelled, hex: string) => {
       const code = Number.parseInt(hex, 16);
-      return code < 0x80 ? String.fromCharCode(code) : escape;
+      return code < 0x80 ? String.fromCharCode(code) : spelled;
     });
   }
 }

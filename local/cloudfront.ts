@@ -58,7 +58,9 @@ export function originRequestEvent(viewer: ViewerRequest, origin: URL): CloudFro
     const key = viewer.rawHeaders[i] as string;
     const name = key.toLowerCase();
     if (HOP_BY_HOP.has(name)) continue;
-    (headers[name] ??= []).push({ key, value: viewer.rawHeaders[i + 1] as string });
+    const values = headers[name] ?? [];
+    values.push({ key, value: viewer.rawHeaders[i + 1] as string });
+    headers[name] = values;
   }
   // The origin request policy forwards everything but Host, which names the origin.
   headers.host = [{ key: 'Host', value: origin.host }];

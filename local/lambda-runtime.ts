@@ -57,7 +57,8 @@ export class LambdaRuntime {
   /** Invokes the handler with `event`; rejects with an InvocationError when it throws or times out. */
   invoke(event: unknown): Promise<unknown> {
     const worker = this.container();
-    const id = (this.nextId += 1);
+    this.nextId += 1;
+    const id = this.nextId;
     const timeoutMs = this.options.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -80,6 +80,7 @@ describe('envelope mode against the loopback KMS endpoint', () => {
 
   it('protects what rsa mode could not: long strings and every JSON type, which come back as the same values', async () => {
     const doc = {
+      // biome-ignore lint/correctness/noPrecisionLoss: the value is read back by JSON.parse too; the test compares the two
       a: { ssn: 'x'.repeat(5000), n: 9007199254740993, f: -1.5e-7, t: true, nil: null, obj: { deep: [1, 'two', { three: 3 }] }, arr: [] },
     };
     const paths = ['$.a.ssn', '$.a.n', '$.a.f', '$.a.t', '$.a.nil', '$.a.obj', '$.a.arr'];

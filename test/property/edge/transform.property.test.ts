@@ -53,13 +53,13 @@ const record = fc
 const documents = fc.array(record, { maxLength: 6 });
 const pathSets = fc.subarray(CANDIDATE_PATHS, { minLength: 1 });
 
-const escape = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+const escapeSegment = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 const isContainer = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** Every (pointer, value) under `node`, itself included. */
 function descendants(node: unknown, pointer: string, out: [string, unknown][] = []): [string, unknown][] {
   out.push([pointer, node]);
-  if (isContainer(node)) for (const [key, child] of Object.entries(node)) descendants(child, `${pointer}/${escape(key)}`, out);
+  if (isContainer(node)) for (const [key, child] of Object.entries(node)) descendants(child, `${pointer}/${escapeSegment(key)}`, out);
   return out;
 }
 
@@ -71,7 +71,9 @@ function selectedPointers(doc: unknown, paths: readonly string[]): Map<string, u
   const selected = new Map<string, unknown>();
   const elements = Array.isArray(doc) ? doc.map((v, i) => [`/${i}`, v] as [string, unknown]) : [];
   const member = (entries: [string, unknown][], name: string): [string, unknown][] =>
-    entries.flatMap(([p, v]) => (isContainer(v) && Object.hasOwn(v, name) ? [[`${p}/${escape(name)}`, v[name]] as [string, unknown]] : []));
+    entries.flatMap(([p, v]) =>
+      isContainer(v) && Object.hasOwn(v, name) ? [[`${p}/${escapeSegment(name)}`, v[name]] as [string, unknown]] : [],
+    );
   for (const path of paths) {
     const found =
       path === '$[*].ssn'

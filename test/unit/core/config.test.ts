@@ -105,7 +105,10 @@ describe('validateConfig', () => {
     ['no methods', (c) => (c.routes[0]!.methods = []), 'routes[0] (people)', 'methods must be a non-empty list'],
     [
       'a route that protects nothing',
-      (c) => ((c.routes[0]!.json = []), delete c.routes[0]!['form']),
+      (c) => {
+        c.routes[0]!.json = [];
+        delete c.routes[0]!['form'];
+      },
       'routes[0] (people)',
       'protects nothing',
     ],
