@@ -1,6 +1,6 @@
 import type { SealPlan } from '../core/sealer';
 import { ResultTooLargeError } from './errors';
-import { MAX_BODY_BYTES } from './limits';
+import { MAX_REPLACED_BODY_BYTES } from './limits';
 
 /** One value to replace: the text range it occupies and how it is sealed. */
 export interface FieldEdit {
@@ -28,7 +28,7 @@ export function spliceFields(text: string, edits: readonly FieldEdit[], encode: 
     const added = (edit.prefix?.length ?? 0) + edit.plan.markerLength + (edit.suffix?.length ?? 0);
     lowerBound += added - Buffer.byteLength(text.slice(edit.start, edit.end), 'utf8');
   }
-  if (lowerBound > MAX_BODY_BYTES) throw tooLarge();
+  if (lowerBound > MAX_REPLACED_BODY_BYTES) throw tooLarge();
   const parts: string[] = [];
   let cursor = 0;
   for (const edit of ordered) {
@@ -37,10 +37,10 @@ export function spliceFields(text: string, edits: readonly FieldEdit[], encode: 
   }
   parts.push(text.slice(cursor));
   const result = parts.join('');
-  if (Buffer.byteLength(result, 'utf8') > MAX_BODY_BYTES) throw tooLarge();
+  if (Buffer.byteLength(result, 'utf8') > MAX_REPLACED_BODY_BYTES) throw tooLarge();
   return result;
 }
 
 function tooLarge(): ResultTooLargeError {
-  return new ResultTooLargeError(`the protected body would exceed ${MAX_BODY_BYTES} bytes, the most CloudFront forwards`);
+  return new ResultTooLargeError(`the protected body would exceed ${MAX_REPLACED_BODY_BYTES} bytes, the most CloudFront forwards`);
 }

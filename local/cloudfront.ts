@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
-import { MAX_BODY_BYTES } from '../edge/limits';
+import { MAX_BODY_BYTES, MAX_REPLACED_BODY_BYTES } from '../edge/limits';
 import { InvocationError, type LambdaRuntime } from './lambda-runtime';
 
 /**
@@ -169,7 +169,7 @@ export function judgeResult(event: CloudFrontRequestEvent, result: unknown, orig
   if (problem) return { kind: 'invalid', reason: problem };
   if (after.body?.action === 'replace') {
     const body = Buffer.from(after.body.data ?? '', after.body.encoding === 'base64' ? 'base64' : 'utf8');
-    if (body.length > MAX_BODY_BYTES) return { kind: 'invalid', reason: 'the replaced body is over 1 MB' };
+    if (body.length > MAX_REPLACED_BODY_BYTES) return { kind: 'invalid', reason: 'the replaced body is over 1 MB (1,000,000 bytes)' };
     return { kind: 'forward', request: after, body };
   }
   return { kind: 'forward', request: after, body: originalBody };

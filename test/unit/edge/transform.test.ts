@@ -3,7 +3,7 @@ import { createMarkerMatcher } from '../../../core/marker';
 import { EdgeError } from '../../../edge/errors';
 import { decodeFormComponent } from '../../../edge/form-transform';
 import { decodeBody } from '../../../edge/handler';
-import { MAX_BODY_BYTES } from '../../../edge/limits';
+import { MAX_BODY_BYTES, MAX_REPLACED_BODY_BYTES } from '../../../edge/limits';
 import { toRejection } from '../../../edge/rejection';
 import { type ProtectInput, protectRequest } from '../../../edge/transform';
 import { compiled, revealMarkers, route, rsaDecrypt } from '../../helpers/keys';
@@ -259,6 +259,15 @@ describe('rejections', () => {
     const body = JSON.stringify(Array.from({ length: 3000 }, () => ({ ssn: 'x' })));
     expect(Buffer.byteLength(body)).toBeLessThan(MAX_BODY_BYTES);
     expect(rejectionOf(json(body))).toMatchObject({ status: 413, code: 'ResultTooLarge' });
+  });
+
+  it('reads "1 MB" for a replaced body as 1,000,000 bytes: between that and 1 MiB is refused', () => {
+    const records = (n: number): string => JSON.stringify(Array.from({ length: n }, () => ({ ssn: 'x' })));
+    // Each record grows to 363 characters: 2,700 records give about 980,100 bytes, 2,800 about 1,016,400.
+    const fits = protectRequest(config, json(records(2700)));
+    expect(fits.action === 'replace' && Buffer.byteLength(fits.body)).toBeLessThanOrEqual(MAX_REPLACED_BODY_BYTES);
+    expect(rejectionOf(json(records(2800)))).toMatchObject({ status: 413, code: 'ResultTooLarge' });
+    expect(2800 * 363).toBeLessThan(MAX_BODY_BYTES);
   });
 
   it('reports a filter that fails on this body as PathEvaluationFailed, naming only the path', () => {
