@@ -287,3 +287,61 @@ describe('starting and stopping', () => {
     }
   });
 });
+
+describe('the bypass corpus through the local stack, with the shipped config', () => {
+  const SECRET = '123-45-6789';
+  let stack: LocalStack;
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'stack-corpus-')), '.local');
+  beforeAll(async () => {
+    const shipped = JSON.parse(readFileSync(join(ROOT, 'config', 'fields.json'), 'utf8')) as { keys: { publicKey: string }[] };
+    // The repository's config as it ships, with the test key in place of the dev key file.
+    shipped.keys[0]!.publicKey = 'keys/01.pem';
+    stack = await startTestStack({ dataDir }, shipped);
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  /** Sends a raw request line (no client-side normalising of the path) and the body. */
+  async function send(method: string, path: string, contentType: string, body: string): Promise<number> {
+    const { request } = await import('node:http');
+    const url = new URL(stack.edgeUrl);
+    return new Promise((resolve, reject) => {
+      const headers = { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) };
+      const req = request({ hostname: url.hostname, port: url.port, path, method, headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('never lets the secret reach the origin, whatever the path, method, shape, name or media type', async () => {
+    const named = JSON.stringify({ ssn: SECRET });
+    const routeOnly = JSON.stringify([{ notes: SECRET }]);
+    const attempts: [string, string, string, string][] = [
+      ['POST', '/API/People', 'application/json', routeOnly],
+      ['POST', '//api/people', 'application/json', routeOnly],
+      ['POST', '/x/../api/people', 'application/json', routeOnly],
+      ['POST', '/api/%70eople', 'application/json', routeOnly],
+      ['POST', '/api/people;x=1', 'application/json', routeOnly],
+      ['DELETE', '/api/people', 'application/json', routeOnly],
+      ['POST', '/elsewhere', 'application/json', named],
+      ['PUT', '/', 'application/json', JSON.stringify({ data: [{ SSN: SECRET }] })],
+      ['POST', '/api/people', 'application/x-www-form-urlencoded', `person[ssn]=${SECRET}`],
+      ['POST', '/api/people', 'application/x-www-form-urlencoded', `x=1;ssn=${SECRET}`],
+      ['POST', '/api/people', 'application/x-www-form-urlencoded', named],
+      ['POST', '/elsewhere', 'text/plain', named],
+      ['POST', `/search?ssn=${SECRET}`, 'application/json', '{}'],
+    ];
+    for (const [method, path, type, body] of attempts) {
+      const status = await send(method, path, type, body);
+      expect(status === 201 || (status >= 400 && status < 500), `${method} ${path}: ${status}`).toBe(true);
+    }
+    const file = readFileSync(join(dataDir, 'records.jsonl'), 'utf8');
+    expect(file.split('\n').filter(Boolean).length).toBeGreaterThan(0);
+    expect(file).not.toContain(SECRET);
+    expect(file).not.toContain('123456789');
+  });
+});
