@@ -65,6 +65,9 @@ export class EdgeStack extends Stack {
       timeout: Duration.seconds(5),
       // RSA runs on the CPU, which Lambda scales with memory.
       memorySize: 512,
+      // Replicas of an old version keep serving until CloudFront drops them; deleting the version on
+      // update fails (DELETE_FAILED) while they exist, so versions are kept.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
     });
     // Lambda@Edge writes to /aws/lambda/us-east-1.<name> in whichever Region serves the request.
     role.addToPolicy(

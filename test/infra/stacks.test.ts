@@ -73,6 +73,8 @@ describe('edge stack', () => {
   it('attaches a numbered version as origin-request with the body to the default behaviour, the only one', () => {
     const { edge } = synth();
     edge.resourceCountIs('AWS::Lambda::Version', 1);
+    // Versions are retained: replicas of the old one may still serve when the stack updates.
+    edge.hasResource('AWS::Lambda::Version', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     const version = Object.keys(edge.findResources('AWS::Lambda::Version'))[0]!;
     edge.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({

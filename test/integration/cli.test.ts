@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +135,18 @@ describe('fle build-edge', () => {
 });
 
 describe('fle build-edge with missing key files', () => {
+  it('makes the stand-in key the size the config names (RSA_3072), so a build works from a clean clone', () => {
+    const ws = makeWorkspace({
+      keys: [{ id: '01', publicKey: 'keys/big.pem', keySpec: 'RSA_3072' }],
+      encryptWith: '01',
+      routes: [{ name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[*].ssn'] }],
+    });
+    const dev = fle(['build-edge', '--config', ws.configFile, '--out', join(ws.dir, 'dev'), '--allow-dev-keys'], '', ws.dir);
+    expect(dev.status, dev.stderr.toString()).toBe(0);
+    const key = readFileSync(join(ws.dir, '.build', 'dev-keys', 'big.pem'), 'utf8');
+    expect(createPublicKey(key).asymmetricKeyDetails?.modulusLength).toBe(3072);
+  });
+
   it('refuses by default, and with --allow-dev-keys builds with a labelled dev key', () => {
     const ws = makeWorkspace();
     rmSync(join(ws.dir, 'keys', '01.pem'));
