@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { type FleConfig, toEdgeConfig } from '../core/config';
 import { parseJsonPath } from '../core/jsonpath';
+import { fingerprintOf, type KeySource } from './key-provenance';
 
 /** Folder holding the project's sources (this file sits in `<root>/cli/`, or in a bundle beside it). */
 function projectRoot(): string {
@@ -21,12 +22,66 @@ export interface BundleReport {
   readonly gzipBytes: number;
 }
 
+/** The file beside an edge bundle's `index.js` recording the public keys it embeds. */
+export const EDGE_KEYS_MANIFEST = 'edge-fle-keys.json';
+
+/**
+ * What an edge bundle embeds: each public key's fingerprint and where it came from. `kms` when KMS
+ * is known to hold every key (the only state `npm run deploy` ships, after comparing each
+ * fingerprint with KMS GetPublicKey); `dev` when some key is local or a stand-in; `placeholder` for
+ * the keyless bundle that answers 503 to everything.
+ */
+export interface EdgeKeyManifest {
+  readonly status: 'kms' | 'dev' | 'placeholder';
+  readonly keys: readonly { readonly id: string; readonly fingerprint: string; readonly source: KeySource['kind'] }[];
+}
+
+/** The manifest for a config's keys and their sources (keys without a source count as local). */
+export function edgeKeyManifest(config: FleConfig, sources: ReadonlyMap<string, KeySource> = new Map()): EdgeKeyManifest {
+  const keys = config.keys.map((key) => ({
+    id: key.id,
+    fingerprint: sources.get(key.id)?.fingerprint ?? fingerprintOf(key.publicKeyPem),
+    source: sources.get(key.id)?.kind ?? ('local' as const),
+  }));
+  return { status: keys.every((k) => k.source === 'kms') ? 'kms' : 'dev', keys };
+}
+
 /**
  * Bundles the Lambda@Edge function for a config into `outDir/index.js` (CommonJS, minified,
- * self-contained, exporting `handler`), with the config and public keys baked in.
+ * self-contained, exporting `handler`), with the config and public keys baked in, and writes
+ * {@link EDGE_KEYS_MANIFEST} beside it.
  */
-export async function buildEdgeBundle(config: FleConfig, outDir: string): Promise<BundleReport> {
-  return bundle(join(projectRoot(), 'edge', 'lambda.ts'), outDir, [bakedConfigPlugin(config)]);
+export async function buildEdgeBundle(
+  config: FleConfig,
+  outDir: string,
+  sources: ReadonlyMap<string, KeySource> = new Map(),
+): Promise<BundleReport & { readonly manifest: EdgeKeyManifest }> {
+  const manifest = edgeKeyManifest(config, sources);
+  const report = await bundle(join(projectRoot(), 'edge', 'lambda.ts'), outDir, [bakedConfigPlugin(config)]);
+  writeFileSync(join(report.directory, EDGE_KEYS_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { ...report, manifest };
+}
+
+/**
+ * A keyless edge bundle that answers every request 503 `NotDeployable` and forwards nothing: what
+ * `cdk synth` puts in the edge stack when KMS is not known to hold the configured keys, so no
+ * template ever embeds a key KMS does not hold.
+ */
+export function buildPlaceholderEdgeBundle(outDir: string): BundleReport & { readonly manifest: EdgeKeyManifest } {
+  const body = JSON.stringify({
+    code: 'NotDeployable',
+    message: 'edge-fle: this edge function was synthesised without public keys fetched from KMS; deploy with npm run deploy',
+  });
+  const source = `'use strict';exports.handler=async(e)=>({status:'503',statusDescription:'Service Unavailable',headers:{'content-type':[{key:'Content-Type',value:'application/json'}],'cache-control':[{key:'Cache-Control',value:'no-store'}]},body:JSON.stringify({...${body},requestId:e?.Records?.[0]?.cf?.config?.requestId??''})});\n`;
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'index.js');
+  writeFileSync(file, source);
+  writeFileSync(join(dir, 'package.json'), '{"type":"commonjs"}\n');
+  const manifest: EdgeKeyManifest = { status: 'placeholder', keys: [] };
+  writeFileSync(join(dir, EDGE_KEYS_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  const bytes = Buffer.byteLength(source);
+  return { directory: dir, file, bytes, gzipBytes: gzipSync(source).byteLength, manifest };
 }
 
 /**

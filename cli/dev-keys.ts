@@ -3,26 +3,42 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { FleConfig } from '../core/config';
 import { type KeyFileReader, loadConfigFile } from '../core/config-file';
+import { classifyKeyFile, fingerprintOf, type KeySource } from './key-provenance';
 import { writeKeyPair } from './keygen';
 
-/** Where generated development keys go for builds and synth: git-ignored, never beside the real ones. */
+/** Where generated stand-in keys go for builds and synth: git-ignored, never beside the real ones. */
 export const DEV_KEY_DIR = '.build/dev-keys';
 
 /**
- * Where a missing public key file's development key pair is made: `none` (a missing file stays
- * the config's usual clear error), `build` (under {@link DEV_KEY_DIR}, for bundles and synth:
- * labelled, never deployed), or `in-place` (at the path the config names, private key beside it:
- * the local stack's first run, whose decrypt endpoint then finds the private key).
+ * Where a missing public key file's key pair is made: `none` (a missing file stays the config's
+ * usual clear error), `build` (a stand-in under {@link DEV_KEY_DIR}, for bundles and synth), or
+ * `in-place` (at the path the config names, private key beside it: the local stack's first run,
+ * whose decrypt endpoint then finds the private key).
  */
 export type DevKeys = 'none' | 'build' | 'in-place';
 
+/** A config loaded for a build, with where each of its public keys came from. */
+export interface DeployConfig {
+  readonly config: FleConfig;
+  /** Key id → where its public key came from. */
+  readonly sources: ReadonlyMap<string, KeySource>;
+  /** The key ids whose public key KMS is not known to hold (stand-ins and local keys). */
+  readonly devKeyIds: readonly string[];
+  /** Key files made by this call. */
+  readonly made: readonly string[];
+}
+
 /** Loads a config, making development keys for missing public key files as `devKeys` says. */
-export function loadDeployConfig(configFile: string, devKeys: DevKeys): { config: FleConfig; devKeyIds: string[]; made: string[] } {
-  const devFiles = new Set<string>();
+export function loadDeployConfig(configFile: string, devKeys: DevKeys): DeployConfig {
   const made: string[] = [];
+  const byFile = new Map<string, KeySource>();
   const bitsFor = configuredBits(configFile);
   const reader: KeyFileReader = (absolutePath, asWritten) => {
-    if (devKeys === 'none' || existsSync(absolutePath) || !absolutePath.endsWith('.pem')) return readFileSync(absolutePath, 'utf8');
+    if (devKeys === 'none' || existsSync(absolutePath) || !absolutePath.endsWith('.pem')) {
+      const pem = readFileSync(absolutePath, 'utf8');
+      byFile.set(asWritten, classifyKeyFile(absolutePath, pem));
+      return pem;
+    }
     const id = basename(absolutePath, '.pem');
     const file = devKeys === 'in-place' ? absolutePath : join(resolve(DEV_KEY_DIR), `${id}.pem`);
     const bits = bitsFor.get(asWritten) ?? 2048;
@@ -31,11 +47,38 @@ export function loadDeployConfig(configFile: string, devKeys: DevKeys): { config
       writeKeyPair(dirname(file), id, bits);
       made.push(file);
     }
-    devFiles.add(asWritten);
-    return readFileSync(file, 'utf8');
+    const pem = readFileSync(file, 'utf8');
+    byFile.set(
+      asWritten,
+      devKeys === 'in-place'
+        ? { kind: 'local', fingerprint: fingerprintOf(pem), why: 'it is a dev key made by the local stack' }
+        : { kind: 'stand-in', fingerprint: fingerprintOf(pem) },
+    );
+    return pem;
   };
   const config = loadConfigFile(configFile, reader);
-  return { config, devKeyIds: config.keys.filter((k) => devFiles.has(k.publicKeyFile)).map((k) => k.id), made };
+  const sources = new Map<string, KeySource>();
+  for (const key of config.keys) {
+    const source = byFile.get(key.publicKeyFile);
+    if (source) sources.set(key.id, source);
+  }
+  const devKeyIds = config.keys.filter((k) => sources.get(k.id)?.kind !== 'kms').map((k) => k.id);
+  return { config, sources, devKeyIds, made };
+}
+
+/**
+ * Why each key of a config may not reach AWS, one line per key naming its file and the fix; empty
+ * when KMS is known to hold every key.
+ */
+export function undeployableKeyProblems(loaded: DeployConfig): string[] {
+  return loaded.config.keys.flatMap((key) => {
+    const source = loaded.sources.get(key.id);
+    if (source?.kind === 'kms') return [];
+    const why = source?.kind === 'local' ? source.why : 'the file is missing (a generated stand-in took its place)';
+    return [
+      `key ${key.id} (${key.publicKeyFile}): ${why}. Fix: run npm run deploy, which fetches it from KMS (move a local dev key and its .key.pem away first), or npx fle fetch-public-key --key-id <ARN> --out ${key.publicKeyFile}`,
+    ];
+  });
 }
 
 /**

@@ -49,3 +49,10 @@ export class AwsError extends CliError {
     super(message, options);
   }
 }
+
+/** A key file KMS is not known to hold would reach a deployable artifact; the message names each file and the fix. */
+export class KeysNotDeployableError extends CliError {
+  override readonly name = 'KeysNotDeployableError';
+  readonly code = 'KeysNotDeployable';
+  readonly exitCode = EXIT.config;
+}

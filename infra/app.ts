@@ -1,22 +1,17 @@
 /**
- * The CDK app (`npx cdk synth`, `npm run deploy`). Builds both bundles first, because the edge
- * function's code is the esbuild bundle for this config, then defines the stacks.
+ * The CDK app (`npx cdk synth`, `npm run deploy`): the stacks of `infra/synth.ts` for the context's
+ * parameters. Never embeds a key KMS is not known to hold, unless `edge-fle:unsafeDevKeys` says so.
  */
 import { App } from 'aws-cdk-lib';
-import { buildDecryptBundle, buildEdgeBundle } from '../cli/bundle';
-import { loadDeployConfig } from '../cli/dev-keys';
 import { readParams } from './params';
-import { addStacks } from './stacks';
+import { defineApp, KeysNotDeployableError } from './synth';
 
 const app = new App();
-const params = readParams((key) => app.node.tryGetContext(key));
-const { config, devKeyIds } = loadDeployConfig(params.configFile, params.allowDevKeys ? 'build' : 'none');
-if (devKeyIds.length > 0) {
-  console.warn(
-    `edge-fle: no public key file for key(s) ${devKeyIds.join(', ')}: synthesising with generated DEV keys (never deploy these)`,
-  );
+try {
+  await defineApp(app, readParams((key) => app.node.tryGetContext(key)));
+} catch (error) {
+  if (!(error instanceof KeysNotDeployableError)) throw error;
+  console.error(`edge-fle: ${error.message}`);
+  process.exit(1);
 }
-const edge = await buildEdgeBundle(config, '.build/edge');
-const decrypt = await buildDecryptBundle('.build/decrypt');
-addStacks(app, params, config, { edgeAssetDir: edge.directory, decryptAssetDir: decrypt.directory }, devKeyIds);
 app.synth();

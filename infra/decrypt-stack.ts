@@ -1,29 +1,28 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { Audience } from '../core/config';
 import { EDGE_RUNTIME } from './edge-stack';
-import { decryptFunctionName } from './keys-stack';
+import { decryptFunctionName, decryptRoleName, keyAliasName } from './keys-stack';
 
 export interface DecryptStackProps extends StackProps {
   readonly prefix: string;
   /** Folder holding the decrypt bundle (`index.js`). */
   readonly decryptAssetDir: string;
   readonly audiences: readonly Audience[];
-  /** Key id → KMS key (from the keys stack, same Region). */
-  readonly keys: ReadonlyMap<string, kms.IKey>;
-  /** Audience name → execution role (from the keys stack, where the key policies name it). */
-  readonly roles: ReadonlyMap<string, iam.IRole>;
+  /** Every configured key id. */
+  readonly keyIds: readonly string[];
   readonly logRetentionDays: number;
 }
 
 /**
  * The data region's decrypt functions: one per audience, each holding only its keys (FLE_KEYS),
- * running as a role that may call kms:Decrypt on exactly those key ARNs, logging to a log group
- * with a retention, invocable only by the audience's principals.
+ * running as the role the keys stack made for it (kms:Decrypt on exactly those keys), logging to a
+ * log group with a retention, invocable only by the audience's principals. It imports nothing from
+ * another stack: roles and keys are named (role name, key alias ARN), so removing a key or an
+ * audience never waits on an export (see README, "Deploy order").
  */
 export class DecryptStack extends Stack {
   readonly functions = new Map<string, lambda.Function>();
@@ -37,7 +36,12 @@ export class DecryptStack extends Stack {
         retention: props.logRetentionDays as logs.RetentionDays,
         removalPolicy: RemovalPolicy.RETAIN,
       });
-      const keys = audience.keys.map((id) => ({ id, kmsKeyId: (props.keys.get(id) as kms.IKey).keyArn }));
+      // KMS Decrypt takes an alias ARN as KeyId; the role's permission is on the key ARN itself.
+      const keys = audience.keys.map((id) => ({
+        id,
+        kmsKeyId: this.formatArn({ service: 'kms', resource: keyAliasName(props.prefix, id) }),
+      }));
+      const role = iam.Role.fromRoleName(this, `Role-${audience.name}`, decryptRoleName(props.prefix, audience.name), { mutable: false });
       const fn = new lambda.Function(this, `Decrypt-${audience.name}`, {
         functionName,
         description: `edge-fle decrypt for audience ${audience.name} (keys ${audience.keys.join(', ')})`,
@@ -45,10 +49,10 @@ export class DecryptStack extends Stack {
         architecture: lambda.Architecture.X86_64,
         handler: 'index.handler',
         code: lambda.Code.fromAsset(props.decryptAssetDir),
-        role: props.roles.get(audience.name) as iam.IRole,
+        role,
         // Every configured id, so markers of other audiences' keys are known (left or refused), and
         // marker-shaped text of any other id is plain text.
-        environment: { FLE_KEYS: Stack.of(this).toJsonString(keys), FLE_KNOWN_KEY_IDS: JSON.stringify([...props.keys.keys()]) },
+        environment: { FLE_KEYS: Stack.of(this).toJsonString(keys), FLE_KNOWN_KEY_IDS: JSON.stringify(props.keyIds) },
         logGroup,
         timeout: Duration.seconds(30),
         memorySize: 512,

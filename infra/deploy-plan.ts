@@ -2,62 +2,84 @@ import { dirname, resolve } from 'node:path';
 import type { FleConfig } from '../core/config';
 import type { DeployParams } from './params';
 
-/** One command the deployment runs. */
-export interface DeployStep {
-  readonly title: string;
-  readonly command: string;
-  readonly args: readonly string[];
-}
-
 /** Where the keys stack writes its outputs (key id → ARN), read by the fetch steps. */
 export const KEYS_OUTPUTS_FILE = '.build/keys-outputs.json';
 
+/** Where the deploy synthesises the assembly it verifies and then deploys, unchanged. */
+export const DEPLOY_ASSEMBLY_DIR = '.build/deploy.out';
+
+/** One step of the deployment. */
+export type DeployStep =
+  | { readonly kind: 'cdk-deploy'; readonly title: string; readonly stacks: readonly string[]; readonly assembly?: string }
+  | { readonly kind: 'fetch-public-key'; readonly title: string; readonly keyId: string; readonly keyArn: string; readonly out: string }
+  | { readonly kind: 'cdk-synth'; readonly title: string; readonly assembly: string }
+  | { readonly kind: 'verify-keys'; readonly title: string; readonly assembly: string; readonly edgeStack: string };
+
+/** The stack names of a deployment. */
+export function stackNames(prefix: string): { keys: string; edge: string; decrypt: string } {
+  return { keys: `${prefix}-Keys`, edge: `${prefix}-Edge`, decrypt: `${prefix}-Decrypt` };
+}
+
 /**
- * The deployment, in order: (1) the keys stack (KMS keys and decrypt roles) in the data region;
- * (2) each key's public key fetched from KMS into the file the config names (refusing a PEM that
- * belongs to another key); (3) the edge and decrypt stacks, synthesised without dev keys so a
- * missing PEM is an error. Every step is idempotent: running the plan again changes nothing.
- * `keyArns` is undefined before step 1 has run (the fetch steps are then planned from its outputs).
+ * The deployment, in order:
+ * 1. the keys stack (KMS keys and decrypt roles) in the data region;
+ * 2. each key's public key fetched from KMS into the file the config names, with its record
+ *    (refusing a PEM that belongs to another key, or a local dev pair in its place);
+ * 3. every stack synthesised with `edge-fle:requireKmsKeys`, so a key KMS does not hold is an error;
+ * 4. each public key the edge template embeds compared with KMS GetPublicKey, by fingerprint;
+ * 5. the edge and decrypt stacks deployed from exactly that verified assembly.
+ *
+ * No stack imports another's export, so every step is safe from any previous state, and running
+ * the plan again changes nothing. `keyArns` is undefined before step 1 has run: the fetch steps are
+ * then planned with a placeholder ARN (what `--dry-run` prints on a first deploy).
  */
-export function deployPlan(
-  params: DeployParams,
-  config: FleConfig,
-  keyArns: ReadonlyMap<string, string> | undefined,
-  cdkArgs: readonly string[],
-): DeployStep[] {
-  const cdk = (title: string, stacks: string[], extra: string[]): DeployStep => ({
-    title,
-    command: 'npx',
-    args: ['cdk', 'deploy', ...stacks, ...extra, ...cdkArgs],
-  });
-  const steps: DeployStep[] = [cdk('keys: KMS keys and decrypt roles', [`${params.prefix}-Keys`], ['--outputs-file', KEYS_OUTPUTS_FILE])];
-  if (keyArns === undefined) return steps;
+export function deployPlan(params: DeployParams, config: FleConfig, keyArns: ReadonlyMap<string, string> | undefined): DeployStep[] {
+  const names = stackNames(params.prefix);
   const configDir = dirname(resolve(params.configFile));
+  const steps: DeployStep[] = [{ kind: 'cdk-deploy', title: 'keys: KMS keys and decrypt roles', stacks: [names.keys] }];
   for (const key of config.keys) {
-    const arn = keyArns.get(key.id);
-    if (!arn) throw new Error(`the keys stack has no output for key ${key.id}`);
+    const keyArn = keyArns === undefined ? `<KeyArn${key.id} output of ${names.keys}>` : keyArns.get(key.id);
+    if (!keyArn) throw new Error(`the keys stack has no output for key ${key.id}`);
     steps.push({
+      kind: 'fetch-public-key',
       title: `public key ${key.id} from KMS`,
-      command: process.execPath,
-      args: [
-        'bin/fle.mjs',
-        'fetch-public-key',
-        '--key-id',
-        arn,
-        '--out',
-        resolve(configDir, key.publicKeyFile),
-        '--region',
-        params.dataRegion,
-      ],
+      keyId: key.id,
+      keyArn,
+      out: resolve(configDir, key.publicKeyFile),
     });
   }
-  steps.push(cdk('edge and decrypt', [`${params.prefix}-Edge`, `${params.prefix}-Decrypt`], ['-c', 'edge-fle:allowDevKeys=false']));
+  steps.push(
+    { kind: 'cdk-synth', title: 'synthesise with KMS public keys only', assembly: DEPLOY_ASSEMBLY_DIR },
+    { kind: 'verify-keys', title: 'compare the edge bundle key fingerprints with KMS', assembly: DEPLOY_ASSEMBLY_DIR, edgeStack: names.edge },
+    { kind: 'cdk-deploy', title: 'edge and decrypt', stacks: [names.edge, names.decrypt], assembly: DEPLOY_ASSEMBLY_DIR },
+  );
   return steps;
+}
+
+/** The command line a step runs, or undefined for a step the deploy script does in-process. */
+export function commandOf(step: DeployStep, params: DeployParams, cdkArgs: readonly string[]): readonly string[] | undefined {
+  switch (step.kind) {
+    case 'cdk-deploy':
+      return [
+        'npx',
+        'cdk',
+        'deploy',
+        ...step.stacks,
+        ...(step.assembly ? ['--app', step.assembly] : ['--outputs-file', KEYS_OUTPUTS_FILE]),
+        ...cdkArgs,
+      ];
+    case 'fetch-public-key':
+      return ['node', 'bin/fle.mjs', 'fetch-public-key', '--key-id', step.keyArn, '--out', step.out, '--region', params.dataRegion];
+    case 'cdk-synth':
+      return ['npx', 'cdk', 'synth', '--all', '--quiet', '--output', step.assembly, '-c', 'edge-fle:requireKmsKeys=true', ...cdkArgs];
+    case 'verify-keys':
+      return undefined;
+  }
 }
 
 /** Key id → ARN from the keys stack's outputs file (`{"<prefix>-Keys": {"KeyArn01": "arn:…"}}`). */
 export function keyArnsFromOutputs(outputs: unknown, prefix: string): Map<string, string> {
-  const stack = (outputs as Record<string, Record<string, string>> | undefined)?.[`${prefix}-Keys`] ?? {};
+  const stack = (outputs as Record<string, Record<string, string>> | undefined)?.[stackNames(prefix).keys] ?? {};
   const arns = new Map<string, string>();
   for (const [name, value] of Object.entries(stack)) {
     const id = /^KeyArn([A-Za-z0-9]{1,8})$/.exec(name)?.[1];

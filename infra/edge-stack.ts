@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, CfnRule, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -6,6 +6,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import type { EdgeKeyManifest } from '../cli/bundle';
+
+/** Template metadata key holding the {@link EdgeKeyManifest}: what `npm run deploy` checks against KMS. */
+export const PUBLIC_KEYS_METADATA = 'EdgeFle::PublicKeys';
 
 export interface EdgeStackProps extends StackProps {
   readonly prefix: string;
@@ -16,9 +20,16 @@ export interface EdgeStackProps extends StackProps {
   readonly certificateArn: string | undefined;
   readonly webAclArn: string | undefined;
   readonly accessLogging: boolean;
-  /** Key ids whose public key is a generated development key: labelled, never for production. */
-  readonly devKeyIds: readonly string[];
+  /** The public keys the bundle embeds and where they came from (see `edge-fle-keys.json`). */
+  readonly keyManifest: EdgeKeyManifest;
 }
+
+/** What the function's description says of its keys. */
+export const DESCRIPTION_LABEL: Readonly<Record<EdgeKeyManifest['status'], string>> = {
+  kms: '',
+  dev: ' (UNSAFE DEV KEYS: not for production)',
+  placeholder: ' (NOT DEPLOYABLE: no KMS public keys)',
+};
 
 /** The Lambda@Edge runtime: Node 22 (the AWS SDK needs Node 22 from 2027). */
 export const EDGE_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -37,11 +48,30 @@ export class EdgeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
-    if (props.devKeyIds.length > 0) {
+    const { keyManifest } = props;
+    const devKeyIds = keyManifest.keys.filter((k) => k.source !== 'kms').map((k) => k.id);
+    this.templateOptions.metadata = { ...this.templateOptions.metadata, [PUBLIC_KEYS_METADATA]: keyManifest };
+    if (keyManifest.status === 'dev') {
       Annotations.of(this).addWarningV2(
         'edge-fle:dev-keys',
-        `built with generated DEV key(s) ${props.devKeyIds.join(', ')}: synth only, never deploy this (npm run deploy fetches the KMS public keys)`,
+        `UNSAFE: built with DEV key(s) ${devKeyIds.join(', ')} that KMS does not hold (edge-fle:unsafeDevKeys): data encrypted by this function can be lost; sandbox accounts only`,
       );
+    }
+    if (keyManifest.status === 'placeholder') {
+      Annotations.of(this).addWarningV2(
+        'edge-fle:not-deployable',
+        'synthesised without public keys fetched from KMS: the edge function is a keyless placeholder and CloudFormation refuses to deploy this stack; use npm run deploy',
+      );
+      // CloudFormation checks rules before it creates or changes anything; this one never holds.
+      new CfnRule(this, 'NotDeployable', {
+        assertions: [
+          {
+            assert: Fn.conditionEquals('keys-from-kms', 'placeholder'),
+            assertDescription:
+              'edge-fle: this template was synthesised without public keys fetched from KMS and must not be deployed; run npm run deploy',
+          },
+        ],
+      });
     }
 
     const role = new iam.Role(this, 'EdgeFunctionRole', {
@@ -55,7 +85,7 @@ export class EdgeStack extends Stack {
     this.edgeFunctionName = `${props.prefix}-edge-protect`;
     this.edgeFunction = new lambda.Function(this, 'EdgeFunction', {
       functionName: this.edgeFunctionName,
-      description: `edge-fle origin-request field encryption${props.devKeyIds.length > 0 ? ' (DEV KEYS: not for production)' : ''}`,
+      description: `edge-fle origin-request field encryption${DESCRIPTION_LABEL[keyManifest.status]}`,
       runtime: EDGE_RUNTIME,
       architecture: lambda.Architecture.X86_64,
       handler: 'index.handler',

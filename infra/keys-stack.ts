@@ -4,23 +4,34 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { Audience, ResolvedKey } from '../core/config';
 
-/** Actions that manage a key without using it: no Decrypt, no Encrypt, no ReEncrypt. */
-const ADMIN_ACTIONS = [
-  'kms:Create*',
+/**
+ * Actions that manage a key without using it or widening who may use it: no Decrypt, no Encrypt,
+ * no ReEncrypt, no DeriveSharedSecret, no CreateGrant (a grant is a way to give oneself Decrypt),
+ * no PutKeyPolicy (only the deployment changes the policy; see {@link KeysStackProps.deployRoleArn}).
+ */
+export const ADMIN_ACTIONS = [
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:UpdateAlias',
   'kms:Describe*',
   'kms:Enable*',
   'kms:List*',
-  'kms:Put*',
-  'kms:Update*',
-  'kms:Revoke*',
+  'kms:UpdateKeyDescription',
+  'kms:RevokeGrant',
+  'kms:RetireGrant',
   'kms:Disable*',
   'kms:Get*',
-  'kms:Delete*',
   'kms:TagResource',
   'kms:UntagResource',
   'kms:ScheduleKeyDeletion',
   'kms:CancelKeyDeletion',
 ];
+
+/** Uses of a key only the decrypt roles (and declared rotation jobs) may make. */
+export const USE_ACTIONS = ['kms:Decrypt', 'kms:DeriveSharedSecret'];
+
+/** Actions nobody needs: grants would hand Decrypt out around the policy; ReEncrypt decrypts inside KMS. */
+export const NEVER_ACTIONS = ['kms:CreateGrant', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
 
 export interface KeysStackProps extends StackProps {
   readonly prefix: string;
@@ -29,11 +40,32 @@ export interface KeysStackProps extends StackProps {
   readonly audiences: readonly Audience[];
   /** Principals that administer the keys (default: the account root, i.e. IAM in this account). */
   readonly adminPrincipals?: readonly iam.IPrincipal[];
+  /**
+   * The role CloudFormation deploys with: besides the account's root user, the only principal that
+   * may put a key policy (KMS's lockout check needs the deployer allowed; the root user is the
+   * break-glass). Default: CDK's bootstrap execution role.
+   */
+  readonly deployRoleArn?: string;
+  /** Roles (rotation jobs) that may also decrypt with every key. */
+  readonly rewrapPrincipals?: readonly string[];
 }
 
 /** The name every decrypt function of an audience has (its log group is derived from it). */
 export function decryptFunctionName(prefix: string, audience: string): string {
   return `${prefix}-decrypt-${audience}`;
+}
+
+/**
+ * The name of an audience's decrypt role. Fixed, so the decrypt stack names it without importing
+ * it: no stack imports another's export, so every stack deploys in any order (see README).
+ */
+export function decryptRoleName(prefix: string, audience: string): string {
+  return `${prefix}-decrypt-${audience}`;
+}
+
+/** The alias of a key id: how the decrypt functions name their keys without importing their ARNs. */
+export function keyAliasName(prefix: string, keyId: string): string {
+  return `alias/${prefix.toLowerCase()}/${keyId}`;
 }
 
 /**
@@ -54,6 +86,7 @@ export class KeysStack extends Stack {
     for (const audience of props.audiences) {
       const functionName = decryptFunctionName(props.prefix, audience.name);
       const role = new iam.Role(this, `DecryptRole-${audience.name}`, {
+        roleName: decryptRoleName(props.prefix, audience.name),
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `edge-fle decrypt function for audience ${audience.name}: kms:Decrypt on keys ${audience.keys.join(', ')} only`,
       });
@@ -75,10 +108,23 @@ export class KeysStack extends Stack {
     }
 
     const admins = props.adminPrincipals ?? [new iam.AccountRootPrincipal()];
+    const deployRole =
+      props.deployRoleArn ?? `arn:${this.partition}:iam::${this.account}:role/cdk-hnb659fds-cfn-exec-role-${this.account}-${this.region}`;
+    const rootUser = `arn:${this.partition}:iam::${this.account}:root`;
     for (const key of props.keys) {
-      const users = props.audiences.filter((a) => a.keys.includes(key.id)).map((a) => this.decryptRoles.get(a.name) as iam.Role);
+      const users = [
+        ...props.audiences.filter((a) => a.keys.includes(key.id)).map((a) => (this.decryptRoles.get(a.name) as iam.Role).roleArn),
+        ...(props.rewrapPrincipals ?? []),
+      ];
       const statements = [
         new iam.PolicyStatement({ sid: 'Administration', principals: [...admins], actions: ADMIN_ACTIONS, resources: ['*'] }),
+        // IAM decides who of the account may try; the deny below leaves only the deployment.
+        new iam.PolicyStatement({
+          sid: 'PolicyByDeployment',
+          principals: [new iam.AccountRootPrincipal()],
+          actions: ['kms:PutKeyPolicy'],
+          resources: ['*'],
+        }),
         // The public key is not secret; the deploy reads it to build the edge bundle.
         new iam.PolicyStatement({
           sid: 'ReadPublicKey',
@@ -94,12 +140,37 @@ export class KeysStack extends Stack {
           resources: ['*'],
           conditions: { StringNotEquals: { 'kms:EncryptionAlgorithm': 'RSAES_OAEP_SHA_256' } },
         }),
+        // Explicit denies win over any allow, in this policy or in IAM: an administrator who can
+        // write IAM policies still cannot decrypt, grant, re-encrypt or rewrite this policy.
+        new iam.PolicyStatement({
+          sid: 'DenyUseButByDecryptRoles',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: USE_ACTIONS,
+          resources: ['*'],
+          ...(users.length > 0 ? { conditions: { ArnNotEquals: { 'aws:PrincipalArn': users } } } : {}),
+        }),
+        new iam.PolicyStatement({
+          sid: 'DenyGrantsAndReEncrypt',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: NEVER_ACTIONS,
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DenyPolicyChangesButByDeployment',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['kms:PutKeyPolicy'],
+          resources: ['*'],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': [deployRole, rootUser] } },
+        }),
       ];
       if (users.length > 0) {
         statements.push(
           new iam.PolicyStatement({
             sid: 'DecryptByAudiences',
-            principals: users.map((r) => new iam.ArnPrincipal(r.roleArn)),
+            principals: users.map((arn) => new iam.ArnPrincipal(arn)),
             actions: ['kms:Decrypt'],
             resources: ['*'],
           }),
@@ -109,7 +180,7 @@ export class KeysStack extends Stack {
         description: `edge-fle key ${key.id} (${key.keySpec ?? 'RSA'}): field-level encryption at the edge`,
         keySpec: kms.KeySpec[key.keySpec ?? 'RSA_2048'],
         keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT,
-        alias: `alias/${props.prefix.toLowerCase()}/${key.id}`,
+        alias: keyAliasName(props.prefix, key.id),
         policy: new iam.PolicyDocument({ statements }),
         removalPolicy: RemovalPolicy.RETAIN,
       });

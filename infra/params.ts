@@ -25,8 +25,22 @@ export interface DeployParams {
   readonly logRetentionDays: number;
   /** Principals allowed to invoke the decrypt function when the config names no audiences. */
   readonly invokers: readonly string[];
-  /** Synthesise with generated dev keys where a public key file is missing (never for deploy). */
-  readonly allowDevKeys: boolean;
+  /**
+   * Embed public keys KMS is not known to hold (local dev keys, generated stand-ins) in the edge
+   * bundle: `-c edge-fle:unsafeDevKeys=true`, for a sandbox account only. Without it, such keys
+   * give an undeployable edge stack (a keyless bundle and a CloudFormation rule that fails).
+   */
+  readonly unsafeDevKeys: boolean;
+  /** Fail synthesis unless KMS is known to hold every key (`npm run deploy` sets it). */
+  readonly requireKmsKeys: boolean;
+  /**
+   * The principal that deploys the stacks (CloudFormation's execution role): the only one besides
+   * the account's root user that may change the key policies. Default: CDK's bootstrap role
+   * `cdk-hnb659fds-cfn-exec-role-<account>-<region>`.
+   */
+  readonly deployRoleArn: string | undefined;
+  /** Principals (rotation jobs) allowed kms:Decrypt on every key besides the decrypt functions. */
+  readonly rewrapPrincipals: readonly string[];
 }
 
 /** Thrown with every parameter problem. */
@@ -35,6 +49,7 @@ export class ParamsError extends Error {
 }
 
 const CONTEXT = 'edge-fle:';
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /** Reads and checks the parameters; `get` is `(key) => app.node.tryGetContext(key)`. */
@@ -87,11 +102,16 @@ export function readParams(get: (key: string) => unknown): DeployParams {
   const retention = get(`${CONTEXT}logRetentionDays`) ?? 90;
   const logRetentionDays = typeof retention === 'number' || typeof retention === 'string' ? Number(retention) : Number.NaN;
   if (!RETENTION_DAYS.includes(logRetentionDays)) problems.push(`${CONTEXT}logRetentionDays must be one of ${RETENTION_DAYS.join(', ')}`);
-  const invokers = list('invokers');
-  for (const arn of invokers) {
-    if (!/^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/.test(arn))
-      problems.push(`${CONTEXT}invokers: "${arn}" is not an IAM principal ARN`);
-  }
+  const principals = (name: string, pattern: RegExp, what: string): string[] => {
+    const arns = list(name);
+    for (const arn of arns) if (!pattern.test(arn)) problems.push(`${CONTEXT}${name}: "${arn}" is not ${what}`);
+    return arns;
+  };
+  const invokers = principals('invokers', /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/, 'an IAM principal ARN');
+  // Roles only: KMS evaluates aws:PrincipalArn of an assumed role as the role's ARN.
+  const rewrapPrincipals = principals('rewrapPrincipals', ROLE_ARN, 'an IAM role ARN');
+  const deployRoleArn = text('deployRoleArn');
+  if (deployRoleArn !== undefined && !ROLE_ARN.test(deployRoleArn)) problems.push(`${CONTEXT}deployRoleArn must be an IAM role ARN`);
   const params: DeployParams = {
     configFile: text('config', 'config/fields.json') as string,
     dataRegion,
@@ -104,8 +124,15 @@ export function readParams(get: (key: string) => unknown): DeployParams {
     accessLogging: flag('accessLogging', true),
     logRetentionDays,
     invokers,
-    allowDevKeys: flag('allowDevKeys', true),
+    unsafeDevKeys: flag('unsafeDevKeys', false),
+    requireKmsKeys: flag('requireKmsKeys', false),
+    deployRoleArn,
+    rewrapPrincipals,
   };
+  if (get(`${CONTEXT}allowDevKeys`) !== undefined) {
+    problems.push(`${CONTEXT}allowDevKeys is gone: dev keys never reach a deployable template (see README, "Dev keys and deployment")`);
+  }
+  if (params.unsafeDevKeys && params.requireKmsKeys) problems.push(`${CONTEXT}unsafeDevKeys and ${CONTEXT}requireKmsKeys contradict each other`);
   if (!/^[A-Za-z][A-Za-z0-9]{0,19}$/.test(params.prefix))
     problems.push(`${CONTEXT}prefix must be 1 to 20 letters or digits, starting with a letter`);
   if (problems.length > 0) throw new ParamsError(`invalid deployment parameters:\n${problems.map((p) => `- ${p}`).join('\n')}`);

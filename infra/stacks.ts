@@ -1,5 +1,7 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DESCRIPTION_LABEL } from './edge-stack';
+import type { EdgeKeyManifest } from '../cli/bundle';
 import type { Audience, FleConfig } from '../core/config';
 import { DecryptStack } from './decrypt-stack';
 import { EdgeStack } from './edge-stack';
@@ -10,6 +12,8 @@ import type { DeployParams } from './params';
 /** The bundles the stacks deploy, built beforehand (EdgeFunction cannot run esbuild itself). */
 export interface Bundles {
   readonly edgeAssetDir: string;
+  /** What the edge bundle embeds (its `edge-fle-keys.json`). */
+  readonly edgeKeys: EdgeKeyManifest;
   readonly decryptAssetDir: string;
 }
 
@@ -35,7 +39,6 @@ export function addStacks(
   params: DeployParams,
   config: FleConfig,
   bundles: Bundles,
-  devKeyIds: readonly string[] = [],
 ): EdgeFleStacks {
   const dataEnv = { region: params.dataRegion, ...(params.account ? { account: params.account } : {}) };
   const edgeEnv = { region: 'us-east-1', ...(params.account ? { account: params.account } : {}) };
@@ -45,6 +48,8 @@ export function addStacks(
     prefix: params.prefix,
     keys: config.keys,
     audiences,
+    ...(params.deployRoleArn ? { deployRoleArn: params.deployRoleArn } : {}),
+    rewrapPrincipals: params.rewrapPrincipals,
     description: 'edge-fle: RSA KMS keys (retained) and the decrypt roles their policies name',
   });
   const edge = new EdgeStack(app, `${params.prefix}-Edge`, {
@@ -56,16 +61,15 @@ export function addStacks(
     certificateArn: params.certificateArn,
     webAclArn: params.webAclArn,
     accessLogging: params.accessLogging,
-    devKeyIds,
-    description: `edge-fle: Lambda@Edge field encryption and CloudFront distribution${devKeyIds.length > 0 ? ' (DEV KEYS: not for production)' : ''}`,
+    keyManifest: bundles.edgeKeys,
+    description: `edge-fle: Lambda@Edge field encryption and CloudFront distribution${DESCRIPTION_LABEL[bundles.edgeKeys.status]}`,
   });
   const decrypt = new DecryptStack(app, `${params.prefix}-Decrypt`, {
     env: dataEnv,
     prefix: params.prefix,
     decryptAssetDir: bundles.decryptAssetDir,
     audiences,
-    keys: keys.keys,
-    roles: keys.decryptRoles,
+    keyIds: config.keys.map((k) => k.id),
     logRetentionDays: params.logRetentionDays,
     description: 'edge-fle: decrypt functions, one per audience',
   });

@@ -5,6 +5,7 @@ import { kmsRegionOf } from '../../decrypt/decryptor';
 import { type Command, options, required } from '../args';
 import { AwsError, FileError } from '../errors';
 import type { CliIo } from '../io';
+import { fingerprintOf, privateKeyFile, writeKmsRecord } from '../key-provenance';
 import { fetchKmsPublicKey, UnsuitableKeyError } from '../public-key';
 
 /** `fle fetch-public-key`: a KMS key's public key, checked, written as PEM. */
@@ -14,7 +15,8 @@ export const fetchPublicKeyCommand: Command = {
   usage: `fle fetch-public-key --key-id ARN --out PEM [--region R] [--kms-endpoint URL] [--force]
 
   --key-id ARN        the KMS key (ARN, id or alias)
-  --out PEM           where to write the public key (refuses to replace another key's PEM)
+  --out PEM           where to write the public key (refuses to replace another key's PEM); a
+                      record of its KMS key and fingerprint goes beside it (01.pem → 01.kms.json)
   --region R          the KMS Region (default: from the ARN)
   --kms-endpoint URL  the KMS endpoint (default: the Region's)
   --force             replace a PEM that belongs to another key`,
@@ -44,8 +46,17 @@ export const fetchPublicKeyCommand: Command = {
           `KMS GetPublicKey failed for ${keyId}: ${name}${error instanceof Error ? `: ${error.message}` : ''}`,
         );
       }
+      // KMS never hands out a private key: one beside the file marks a local dev pair, which a
+      // deploy must not mistake for the KMS key (replacing only its public half would hide it).
+      if (existsSync(privateKeyFile(out))) {
+        throw new FileError(
+          `${privateKeyFile(out)} lies where the public key of ${key.keyArn} goes: it is a local dev key pair. Move ${out} and ${privateKeyFile(out)} away (for example to config/dev-keys/) and run again`,
+        );
+      }
       const existing = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
+      const record = { keyArn: key.keyArn, keySpec: key.keySpec, fingerprint: fingerprintOf(key.pem) };
       if (existing !== undefined && existing.trim() === key.pem.trim()) {
+        writeKmsRecord(out, record);
         io.stdout(`${out} already holds the public key of ${key.keyArn} (${key.keySpec})\n`);
         return 0;
       }
@@ -56,6 +67,7 @@ export const fetchPublicKeyCommand: Command = {
       }
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, key.pem, { mode: 0o644 });
+      writeKmsRecord(out, record);
       io.stdout(`wrote ${out}: public key of ${key.keyArn} (${key.keySpec}, ENCRYPT_DECRYPT, RSAES_OAEP_SHA_256)\n`);
       return 0;
     } finally {

@@ -1,21 +1,34 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildDecryptBundle, buildEdgeBundle } from '../../cli/bundle';
+import { buildDecryptBundle, buildEdgeBundle, buildPlaceholderEdgeBundle, EDGE_KEYS_MANIFEST } from '../../cli/bundle';
+import { fingerprintOf, writeKmsRecord } from '../../cli/key-provenance';
+import { PUBLIC_KEYS_METADATA } from '../../infra/edge-stack';
 import { loadDeployConfig } from '../../cli/dev-keys';
 import { ConfigError, type FleConfig } from '../../core/config';
 import { loadConfigFile } from '../../core/config-file';
 import { acknowledgements } from '../../infra/nag';
 import { type DeployParams, readParams } from '../../infra/params';
 import { addStacks, type Bundles } from '../../infra/stacks';
+import { defineApp } from '../../infra/synth';
 import { testKeyPair } from '../helpers/keys';
 import { makeWorkspace } from '../helpers/workspace';
 
 const INVOKER = 'arn:aws:iam::111122223333:role/orders-app';
+
+interface PolicyStatementJson {
+  Sid: string;
+  Effect: string;
+  Action: string | string[];
+  Principal: unknown;
+  Condition?: { ArnNotEquals?: Record<string, unknown> };
+}
 const BILLING = 'arn:aws:iam::111122223333:role/billing-app';
+const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-0000-4000-8000-000000000001';
 let bundles: Bundles;
 let config: FleConfig;
 let twoKeyConfig: FleConfig;
@@ -33,9 +46,11 @@ beforeAll(async () => {
   const twoKeyFile = join(ws.dir, 'two-keys.json');
   writeFileSync(twoKeyFile, JSON.stringify(raw));
   twoKeyConfig = loadConfigFile(twoKeyFile);
-  const edge = await buildEdgeBundle(config, join(ws.dir, 'edge'));
+  // As npm run deploy builds it: every key fetched from KMS.
+  const fingerprint = fingerprintOf(config.keys[0]!.publicKeyPem);
+  const edge = await buildEdgeBundle(config, join(ws.dir, 'edge'), new Map([['01', { kind: 'kms', keyArn: KEY_ARN, fingerprint }]]));
   const decrypt = await buildDecryptBundle(join(ws.dir, 'decrypt'));
-  bundles = { edgeAssetDir: edge.directory, decryptAssetDir: decrypt.directory };
+  bundles = { edgeAssetDir: edge.directory, edgeKeys: edge.manifest, decryptAssetDir: decrypt.directory };
 });
 
 function params(context: Record<string, unknown> = {}): DeployParams {
@@ -45,10 +60,10 @@ function params(context: Record<string, unknown> = {}): DeployParams {
 /** The feature flags `npx cdk synth` runs with. */
 const FLAGS = (JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: Record<string, unknown> }).context;
 
-function synth(context: Record<string, unknown> = {}, cfg: FleConfig = config) {
+function synth(context: Record<string, unknown> = {}, cfg: FleConfig = config, edgeBundles: Bundles = bundles) {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
   const app = new App({ outdir, context: FLAGS });
-  const stacks = addStacks(app, params(context), cfg, bundles);
+  const stacks = addStacks(app, params(context), cfg, edgeBundles);
   return {
     stacks,
     outdir,
@@ -129,11 +144,38 @@ describe('edge stack', () => {
     });
   });
 
-  it('labels a bundle built with dev keys', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
-    const stacks = addStacks(new App({ outdir }), params(), config, bundles, ['01']);
-    Annotations.fromStack(stacks.edge).hasWarning('*', Match.stringLikeRegexp('DEV key'));
-    expect(stacks.edge.templateOptions.description).toContain('DEV KEYS');
+  it('records the fingerprint and source of every public key its bundle embeds, and deploys without a rule', () => {
+    const { edge } = synth();
+    const metadata = edge.toJSON().Metadata[PUBLIC_KEYS_METADATA];
+    expect(metadata).toEqual({ status: 'kms', keys: [{ id: '01', fingerprint: fingerprintOf(config.keys[0]!.publicKeyPem), source: 'kms' }] });
+    expect(Object.keys(edge.toJSON().Rules ?? {})).not.toContain('NotDeployable');
+    const manifest = JSON.parse(readFileSync(join(bundles.edgeAssetDir, EDGE_KEYS_MANIFEST), 'utf8'));
+    expect(manifest).toEqual(metadata);
+  });
+
+  it('labels loudly a bundle with dev keys (edge-fle:unsafeDevKeys)', async () => {
+    const dev = await buildEdgeBundle(config, mkdtempSync(join(tmpdir(), 'edge-dev-')));
+    expect(dev.manifest.status).toBe('dev');
+    const { stacks, edge } = synth({}, config, { ...bundles, edgeAssetDir: dev.directory, edgeKeys: dev.manifest });
+    Annotations.fromStack(stacks.edge).hasWarning('*', Match.stringLikeRegexp('UNSAFE: built with DEV key'));
+    expect(stacks.edge.templateOptions.description).toContain('UNSAFE DEV KEYS');
+    edge.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('UNSAFE DEV KEYS') });
+  });
+
+  it('makes a keyless placeholder undeployable: a CloudFormation rule that never holds, and a 503 for every request', async () => {
+    const placeholder = buildPlaceholderEdgeBundle(mkdtempSync(join(tmpdir(), 'edge-none-')));
+    const { edge } = synth({}, config, { ...bundles, edgeAssetDir: placeholder.directory, edgeKeys: placeholder.manifest });
+    const rule = edge.toJSON().Rules.NotDeployable;
+    expect(rule.Assertions[0].Assert).toEqual({ 'Fn::Equals': ['keys-from-kms', 'placeholder'] });
+    expect(edge.toJSON().Metadata[PUBLIC_KEYS_METADATA]).toEqual({ status: 'placeholder', keys: [] });
+    const source = readFileSync(placeholder.file, 'utf8');
+    expect(source).not.toContain('BEGIN PUBLIC KEY');
+    const { handler } = createRequire(import.meta.url)(placeholder.file) as {
+      handler: (event: unknown) => Promise<{ status: string; body: string }>;
+    };
+    const response = await handler({ Records: [{ cf: { config: { requestId: 'r-1' } } }] });
+    expect(response.status).toBe('503');
+    expect(JSON.parse(response.body)).toMatchObject({ code: 'NotDeployable', requestId: 'r-1' });
   });
 });
 
@@ -188,6 +230,46 @@ describe('keys stack', () => {
     }
   });
 
+  it('lets no administrator decrypt, grant, re-encrypt or rewrite the policy: explicit denies for all but the decrypt roles and the deployment', () => {
+    const { keys } = synth({}, twoKeyConfig);
+    for (const key of Object.values(keys.findResources('AWS::KMS::Key'))) {
+      const statements = key.Properties.KeyPolicy.Statement as PolicyStatementJson[];
+      const admin = statements.find((s) => s.Sid === 'Administration')!;
+      expect([admin.Action].flat().filter((a) => /^kms:(Create\*|Put|CreateGrant|ReEncrypt|Decrypt|DeriveSharedSecret|\*)/.test(a))).toEqual([]);
+      const use = statements.find((s) => s.Sid === 'DenyUseButByDecryptRoles')!;
+      expect(use).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: ['kms:Decrypt', 'kms:DeriveSharedSecret'] });
+      // Exactly this key's audience role is exempt (one audience per key here).
+      const exempt = [use.Condition?.ArnNotEquals?.['aws:PrincipalArn']].flat();
+      expect(exempt).toHaveLength(1);
+      expect(JSON.stringify(exempt)).toMatch(/DecryptRole(orders|billing)/);
+      const never = statements.find((s) => s.Sid === 'DenyGrantsAndReEncrypt')!;
+      expect(never).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
+      expect(never.Condition).toBeUndefined();
+      expect([never.Action].flat().sort()).toEqual(['kms:CreateGrant', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']);
+      const policy = statements.find((s) => s.Sid === 'DenyPolicyChangesButByDeployment')!;
+      expect(policy).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:PutKeyPolicy' });
+      const allowedToChange = JSON.stringify(policy.Condition?.ArnNotEquals?.['aws:PrincipalArn']);
+      // Lockout safety: the CloudFormation execution role (which puts the policy) and the root user stay allowed.
+      expect(allowedToChange).toContain('cdk-hnb659fds-cfn-exec-role-');
+      expect(allowedToChange).toContain(':root');
+    }
+  });
+
+  it('exempts a declared deploy role and rotation roles, and nobody else', () => {
+    const deployRole = 'arn:aws:iam::111122223333:role/pipeline-deploy';
+    const rewrap = 'arn:aws:iam::111122223333:role/rotation-job';
+    const { keys } = synth({ 'edge-fle:deployRoleArn': deployRole, 'edge-fle:rewrapPrincipals': rewrap }, twoKeyConfig);
+    for (const key of Object.values(keys.findResources('AWS::KMS::Key'))) {
+      const statements = key.Properties.KeyPolicy.Statement as PolicyStatementJson[];
+      const policy = statements.find((s) => s.Sid === 'DenyPolicyChangesButByDeployment')!;
+      expect(JSON.stringify(policy.Condition?.ArnNotEquals?.['aws:PrincipalArn'])).toContain(deployRole);
+      expect(JSON.stringify(policy.Condition)).not.toContain('cdk-hnb659fds');
+      const use = statements.find((s) => s.Sid === 'DenyUseButByDecryptRoles')!;
+      expect([use.Condition?.ArnNotEquals?.['aws:PrincipalArn']].flat()).toHaveLength(2);
+      expect(JSON.stringify(use.Condition)).toContain(rewrap);
+    }
+  });
+
   it('gives each audience role kms:Decrypt on exactly its key ARNs, and nothing else from KMS', () => {
     const { keys } = synth({}, twoKeyConfig);
     const keyIds = Object.keys(keys.findResources('AWS::KMS::Key'));
@@ -224,6 +306,9 @@ describe('decrypt stack', () => {
       expect(fleKeys).toContain(`\\"id\\":\\"${keyId}\\"`);
       expect(fleKeys).not.toContain(`\\"id\\":\\"${keyId === '01' ? '02' : '01'}\\"`);
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      // Named, not imported: the key's alias ARN and the role's fixed name.
+      expect(fleKeys).toContain(`:alias/edgefle/${keyId}`);
+      expect(JSON.stringify(fn.Properties.Role)).toContain(`:role/EdgeFle-decrypt-${audience}`);
     }
     decrypt.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/EdgeFle-decrypt-orders', RetentionInDays: 90 });
   });
@@ -240,6 +325,18 @@ describe('decrypt stack', () => {
     const { decrypt } = synth();
     decrypt.resourceCountIs('AWS::Lambda::Function', 1);
     decrypt.hasResourceProperties('AWS::Lambda::Permission', { Principal: INVOKER });
+  });
+});
+
+describe('cross-stack values', () => {
+  it('has no stack import or export another: keys, edge and decrypt deploy in any order', () => {
+    const { keys, edge, decrypt, stacks } = synth({}, twoKeyConfig);
+    for (const template of [keys, edge, decrypt]) {
+      expect(JSON.stringify(template.toJSON())).not.toContain('Fn::ImportValue');
+      expect(Object.values(template.toJSON().Outputs ?? {}).some((o) => (o as { Export?: unknown }).Export)).toBe(false);
+    }
+    expect(stacks.decrypt.dependencies).toEqual([]);
+    expect(stacks.edge.dependencies).toEqual([]);
   });
 });
 
@@ -303,14 +400,15 @@ describe('parameters and keys for synthesis', () => {
     ).toThrow(/dataRegion[\s\S]*certificateArn[\s\S]*logRetentionDays[\s\S]*invokers/);
   });
 
-  it('synthesises with a generated dev key when a public key file is missing, and refuses without dev keys', () => {
+  it('loads a generated stand-in for a missing public key file, of the configured size, and refuses without one', () => {
     const ws = makeWorkspace();
     rmSync(join(ws.dir, 'keys', '01.pem'));
     const cwd = process.cwd();
     process.chdir(ws.dir);
     try {
-      const { config: devConfig, devKeyIds } = loadDeployConfig(ws.configFile, 'build');
+      const { config: devConfig, devKeyIds, sources } = loadDeployConfig(ws.configFile, 'build');
       expect(devKeyIds).toEqual(['01']);
+      expect(sources.get('01')?.kind).toBe('stand-in');
       expect(existsSync(join(ws.dir, '.build', 'dev-keys', '01.pem'))).toBe(true);
       expect(existsSync(join(ws.dir, 'keys', '01.pem'))).toBe(false);
       expect(devConfig.keys[0]!.publicKeyPem).toContain('BEGIN PUBLIC KEY');
@@ -318,5 +416,52 @@ describe('parameters and keys for synthesis', () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  it('refuses the old allowDevKeys switch, pointing at the README', () => {
+    expect(() => readParams((key) => ({ 'edge-fle:allowDevKeys': true })[key])).toThrow(/allowDevKeys is gone/);
+  });
+});
+
+describe('what synthesis embeds (infra/synth.ts)', () => {
+  async function define(ws: { dir: string; configFile: string }, context: Record<string, unknown> = {}) {
+    const warnings: string[] = [];
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk-out-')), context: FLAGS });
+    const stacks = await defineApp(
+      app,
+      readParams((key) => ({ 'edge-fle:config': ws.configFile, ...context })[key]),
+      join(ws.dir, '.build'),
+      (line) => warnings.push(line),
+    );
+    return { manifest: Template.fromStack(stacks.edge).toJSON().Metadata[PUBLIC_KEYS_METADATA], warnings };
+  }
+
+  it('embeds keys fetched from KMS, and nothing else without edge-fle:unsafeDevKeys', async () => {
+    // A dev pair as npm start leaves it: refused, the edge is a placeholder.
+    const ws = makeWorkspace();
+    const local = await define(ws);
+    expect(local.manifest.status).toBe('placeholder');
+    expect(local.warnings.join('\n')).toMatch(/NOT DEPLOYABLE[\s\S]*keys\/01\.pem[\s\S]*private key/);
+    await expect(define(ws, { 'edge-fle:requireKmsKeys': true })).rejects.toThrow(/keys\/01\.pem.*Fix: run npm run deploy/);
+    const unsafe = await define(ws, { 'edge-fle:unsafeDevKeys': true });
+    expect(unsafe.manifest.status).toBe('dev');
+    expect(unsafe.warnings.join('\n')).toContain('UNSAFE');
+    // As fle fetch-public-key leaves it: the record matches the PEM, no private key beside it.
+    rmSync(ws.privateKeyFile);
+    const pem = readFileSync(join(ws.dir, 'keys', '01.pem'), 'utf8');
+    writeKmsRecord(join(ws.dir, 'keys', '01.pem'), { keyArn: KEY_ARN, keySpec: 'RSA_2048', fingerprint: fingerprintOf(pem) });
+    const fetched = await define(ws, { 'edge-fle:requireKmsKeys': true });
+    expect(fetched.manifest).toEqual({ status: 'kms', keys: [{ id: '01', fingerprint: fingerprintOf(pem), source: 'kms' }] });
+    // A PEM swapped after the fetch is local again.
+    writeFileSync(join(ws.dir, 'keys', '01.pem'), testKeyPair(2048, 3).publicKeyPem);
+    await expect(define(ws, { 'edge-fle:requireKmsKeys': true })).rejects.toThrow(/changed since it was fetched/);
+  });
+
+  it('makes a fresh clone (no key files) synthesise, with the placeholder edge', async () => {
+    const ws = makeWorkspace();
+    rmSync(join(ws.dir, 'keys', '01.pem'));
+    const { manifest, warnings } = await define(ws);
+    expect(manifest.status).toBe('placeholder');
+    expect(warnings.join('\n')).toContain('the file is missing');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../core/config';
-import { deployPlan, keyArnsFromOutputs } from '../../../infra/deploy-plan';
+import { commandOf, deployPlan, keyArnsFromOutputs } from '../../../infra/deploy-plan';
 import { readParams } from '../../../infra/params';
 import { testKeyPair } from '../../helpers/keys';
 
@@ -16,44 +16,34 @@ const config = validateConfig(
   },
   () => testKeyPair().publicKeyPem,
 );
+const arns = new Map([
+  ['01', 'arn:aws:kms:eu-west-1:111122223333:key/a'],
+  ['02', 'arn:aws:kms:eu-west-1:111122223333:key/b'],
+]);
 
 describe('deployPlan', () => {
-  it('deploys keys first, then fetches every public key into the config, then edge and decrypt without dev keys', () => {
-    const arns = new Map([
-      ['01', 'arn:aws:kms:eu-west-1:111122223333:key/a'],
-      ['02', 'arn:aws:kms:eu-west-1:111122223333:key/b'],
-    ]);
-    const steps = deployPlan(params, config, arns, ['--profile', 'prod']);
-    expect(steps.map((s) => s.title)).toEqual([
-      'keys: KMS keys and decrypt roles',
-      'public key 01 from KMS',
-      'public key 02 from KMS',
-      'edge and decrypt',
-    ]);
-    expect(steps[0]!.args).toEqual(['cdk', 'deploy', 'EdgeFle-Keys', '--outputs-file', '.build/keys-outputs.json', '--profile', 'prod']);
-    expect(steps[1]!.args).toEqual(
-      expect.arrayContaining(['fetch-public-key', '--key-id', 'arn:aws:kms:eu-west-1:111122223333:key/a', '--region', 'eu-west-1']),
-    );
-    expect(steps[1]!.args.find((a) => a.endsWith('keys/01.pem'))).toBeDefined();
-    expect(steps[1]!.args).not.toContain('--force');
-    expect(steps[3]!.args).toEqual([
-      'cdk',
-      'deploy',
-      'EdgeFle-Edge',
-      'EdgeFle-Decrypt',
-      '-c',
-      'edge-fle:allowDevKeys=false',
-      '--profile',
-      'prod',
-    ]);
+  it('deploys keys, fetches every public key, synthesises with KMS keys only, verifies fingerprints, then ships that very assembly', () => {
+    const steps = deployPlan(params, config, arns);
+    expect(steps.map((s) => s.kind)).toEqual(['cdk-deploy', 'fetch-public-key', 'fetch-public-key', 'cdk-synth', 'verify-keys', 'cdk-deploy']);
+    const lines = steps.map((s) => commandOf(s, params, ['--profile', 'prod']));
+    expect(lines[0]).toEqual(['npx', 'cdk', 'deploy', 'EdgeFle-Keys', '--outputs-file', '.build/keys-outputs.json', '--profile', 'prod']);
+    expect(lines[1]).toEqual(expect.arrayContaining(['fetch-public-key', '--key-id', 'arn:aws:kms:eu-west-1:111122223333:key/a', '--region', 'eu-west-1']));
+    expect(lines[1]!.find((a) => a.endsWith('keys/01.pem'))).toBeDefined();
+    expect(lines[1]).not.toContain('--force');
+    expect(lines[3]).toEqual(expect.arrayContaining(['synth', '--output', '.build/deploy.out', '-c', 'edge-fle:requireKmsKeys=true', '--profile']));
+    // Verification runs in-process, between the synth and the deploy of what was synthesised.
+    expect(lines[4]).toBeUndefined();
+    expect(lines[5]).toEqual(['npx', 'cdk', 'deploy', 'EdgeFle-Edge', 'EdgeFle-Decrypt', '--app', '.build/deploy.out', '--profile', 'prod']);
   });
 
-  it('plans only the keys stack before its outputs exist', () => {
-    expect(deployPlan(params, config, undefined, [])).toHaveLength(1);
+  it('plans a first deploy with placeholders for the ARNs the keys stack will output', () => {
+    const steps = deployPlan(params, config, undefined);
+    expect(steps).toHaveLength(6);
+    expect(steps[1]).toMatchObject({ kind: 'fetch-public-key', keyArn: '<KeyArn01 output of EdgeFle-Keys>' });
   });
 
   it('fails clearly when the keys stack lacks a key', () => {
-    expect(() => deployPlan(params, config, new Map([['01', 'arn:x']]), [])).toThrow('no output for key 02');
+    expect(() => deployPlan(params, config, new Map([['01', 'arn:x']]))).toThrow('no output for key 02');
   });
 });
 

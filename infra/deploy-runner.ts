@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { loadDeployConfig } from '../cli/dev-keys';
+import { ConfigError } from '../core/config';
+import { commandOf, type DeployStep, deployPlan, KEYS_OUTPUTS_FILE, keyArnsFromOutputs } from './deploy-plan';
+import type { DeployParams } from './params';
+import { type Identity, type PreflightFacts, preflight } from './preflight';
+import { edgeKeysOfAssembly, verifyEdgeKeys } from './verify-keys';
+
+/** What the deploy does to the world; `deploy.ts` gives the real ones, the rehearsal a harness. */
+export interface DeployDeps {
+  /** STS GetCallerIdentity. */
+  identity(): Promise<Identity>;
+  /** KMS GetPublicKey: the SPKI DER of a key ARN. */
+  publicKeyOf(keyArn: string): Promise<Uint8Array>;
+  /** Runs a step that has a command line; throws when it fails. */
+  run(step: DeployStep, command: readonly string[]): Promise<void>;
+  log(line: string): void;
+}
+
+/** Why the deploy stopped; nothing after the failing step ran. */
+export class DeployRefused extends Error {
+  override readonly name = 'DeployRefused';
+}
+
+/** Reads the keys stack outputs an earlier deploy left, if any. */
+function deployedKeyArns(params: DeployParams): Map<string, string> | undefined {
+  if (!existsSync(KEYS_OUTPUTS_FILE)) return undefined;
+  const arns = keyArnsFromOutputs(JSON.parse(readFileSync(KEYS_OUTPUTS_FILE, 'utf8')), params.prefix);
+  return arns.size > 0 ? arns : undefined;
+}
+
+/** Gathers what {@link preflight} judges. Loading the config makes no file but stand-ins under `.build`. */
+export async function gatherFacts(params: DeployParams, deps: Pick<DeployDeps, 'identity'>): Promise<PreflightFacts> {
+  let config: PreflightFacts['config'];
+  let keySources: PreflightFacts['keySources'] = new Map();
+  try {
+    const loaded = loadDeployConfig(params.configFile, 'build');
+    config = loaded.config;
+    keySources = loaded.sources;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    config = { problems: error.problems.map((p) => `${p.where}: ${p.message}`) };
+  }
+  return { params, config, keySources, identity: await deps.identity(), deployedKeyArns: deployedKeyArns(params) };
+}
+
+/**
+ * `npm run deploy`: checks first (nothing is created when a check fails), prints what it will do,
+ * then runs the plan of `deploy-plan.ts`. With `dryRun` it stops after printing the plan.
+ */
+export async function runDeploy(params: DeployParams, cdkArgs: readonly string[], dryRun: boolean, deps: DeployDeps): Promise<void> {
+  const facts = await gatherFacts(params, deps);
+  const report = preflight(facts);
+  for (const note of report.notes) deps.log(`note: ${note}`);
+  if (report.problems.length > 0) {
+    throw new DeployRefused(`refusing to deploy; nothing was created:\n${report.problems.map((p) => `- ${p}`).join('\n')}`);
+  }
+  if ('problems' in facts.config) throw new DeployRefused('the config has problems');
+  const config = facts.config;
+  deps.log(`edge-fle will:\n${report.actions.map((a) => `  - ${a}`).join('\n')}`);
+  const shown = deployPlan(params, config, facts.deployedKeyArns);
+  deps.log(`plan:\n${shown.map((s, i) => `  ${i + 1}. ${s.title}: ${commandOf(s, params, cdkArgs)?.join(' ') ?? '(in-process)'}`).join('\n')}`);
+  if (dryRun) return;
+
+  const [keysStep] = shown;
+  await runStep(keysStep as DeployStep, params, cdkArgs, deps, new Map());
+  const keyArns = deployedKeyArns(params);
+  if (!keyArns) throw new DeployRefused(`the keys stack left no key ARNs in ${KEYS_OUTPUTS_FILE}`);
+  for (const step of deployPlan(params, config, keyArns).slice(1)) await runStep(step, params, cdkArgs, deps, keyArns);
+  deps.log(`deployed. Key ARNs (put them in ${params.configFile} as kmsKeyId for fle decrypt):`);
+  for (const [id, arn] of keyArns) deps.log(`  ${id}  ${arn}`);
+}
+
+async function runStep(
+  step: DeployStep,
+  params: DeployParams,
+  cdkArgs: readonly string[],
+  deps: DeployDeps,
+  keyArns: ReadonlyMap<string, string>,
+): Promise<void> {
+  const command = commandOf(step, params, cdkArgs);
+  deps.log(`== ${step.title}${command ? `: ${command.join(' ')}` : ''}`);
+  if (command) {
+    await deps.run(step, command);
+    return;
+  }
+  if (step.kind === 'verify-keys') {
+    const problems = await verifyEdgeKeys(edgeKeysOfAssembly(step.assembly, step.edgeStack), keyArns, deps.publicKeyOf);
+    if (problems.length > 0) {
+      throw new DeployRefused(`the edge bundle does not embed the keys KMS holds; nothing was shipped:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+    }
+    deps.log('   every embedded public key matches KMS');
+  }
+}

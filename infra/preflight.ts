@@ -1,0 +1,114 @@
+import type { KeySource } from '../cli/key-provenance';
+import type { FleConfig } from '../core/config';
+import { stackNames } from './deploy-plan';
+import type { DeployParams } from './params';
+
+/** Who the deploy would act as (STS GetCallerIdentity), or why that is unknown. */
+export type Identity = { readonly account: string; readonly arn: string } | { readonly error: string };
+
+/** What `npm run deploy` knows before it changes anything; gathered by `deploy.ts`, judged here. */
+export interface PreflightFacts {
+  readonly params: DeployParams;
+  /** The loaded config, or every problem loading it (schema, key files, key spec against file). */
+  readonly config: FleConfig | { readonly problems: readonly string[] };
+  /** Key id → where its public key file came from (`stand-in` when the file is missing). */
+  readonly keySources: ReadonlyMap<string, KeySource>;
+  readonly identity: Identity;
+  /** Key id → ARN, from an earlier deploy's keys stack outputs (undefined on a first deploy). */
+  readonly deployedKeyArns: ReadonlyMap<string, string> | undefined;
+}
+
+/** The verdict: refuse on any problem; otherwise what the deploy will do and what to know. */
+export interface PreflightReport {
+  readonly problems: readonly string[];
+  readonly actions: readonly string[];
+  readonly notes: readonly string[];
+}
+
+/** The config's example ARN (all-zero key id): not yet set, so not checked. */
+const PLACEHOLDER_KEY = /:key\/0{8}-0{4}-0{4}-0{4}-0{12}$/;
+const KMS_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):/;
+
+/**
+ * Checks everything that can be checked before anything is created: credentials and account,
+ * Region, config, key files (dev keys where KMS keys must go, files that would be replaced), ARNs
+ * of another Region or account. Pure: the facts come from the caller.
+ */
+export function preflight(facts: PreflightFacts): PreflightReport {
+  const { params } = facts;
+  const problems: string[] = [];
+  const actions: string[] = [];
+  const notes: string[] = [];
+  const names = stackNames(params.prefix);
+
+  if ('error' in facts.identity) {
+    problems.push(`no usable AWS credentials (${facts.identity.error}). Fix: configure credentials (AWS_PROFILE, --profile, SSO login)`);
+  } else if (params.account !== undefined && params.account !== facts.identity.account) {
+    problems.push(
+      `the credentials are for account ${facts.identity.account} but edge-fle:account is ${params.account}. Fix: use the other account's credentials or correct edge-fle:account`,
+    );
+  }
+  const account = 'error' in facts.identity ? params.account : facts.identity.account;
+  if (params.originDomain === 'origin.example.com') {
+    problems.push('no origin set. Fix: npm run deploy -- -c edge-fle:originDomain=<your API domain>');
+  }
+
+  if ('problems' in facts.config) {
+    problems.push(...facts.config.problems.map((p) => `config ${params.configFile}: ${p}`));
+    return { problems, actions, notes };
+  }
+  const config = facts.config;
+  for (const key of config.keys) {
+    const source = facts.keySources.get(key.id);
+    if (source?.kind === 'local') {
+      problems.push(
+        `key ${key.id}: ${key.publicKeyFile} is not a KMS public key: ${source.why}. The deploy writes the KMS public key there. Fix: move ${key.publicKeyFile} (and its .key.pem, if any) away, for example to config/dev-keys/, then run again`,
+      );
+    } else if (source?.kind === 'stand-in') {
+      actions.push(`write ${key.publicKeyFile} (and its .kms.json record) with the public key of the new KMS key ${key.id}`);
+    } else if (source?.kind === 'kms') {
+      const deployed = facts.deployedKeyArns?.get(key.id);
+      if (deployed !== undefined && deployed !== source.keyArn) {
+        problems.push(
+          `key ${key.id}: ${key.publicKeyFile} holds the public key of ${source.keyArn}, but ${names.keys} holds ${deployed} for that id. Fix: check which is right; move the file away to fetch the deployed key`,
+        );
+      } else {
+        actions.push(`check ${key.publicKeyFile} against KMS (fetched earlier from ${source.keyArn})`);
+      }
+    }
+    const arn = key.kmsKeyId;
+    const where = arn === undefined ? undefined : KMS_ARN.exec(arn);
+    if (arn !== undefined && !PLACEHOLDER_KEY.test(arn)) {
+      if (!where) {
+        problems.push(`key ${key.id}: kmsKeyId "${arn}" is not a KMS key ARN. Fix: use the ARN npm run deploy prints`);
+      } else if (where[1] !== params.dataRegion) {
+        problems.push(
+          `key ${key.id}: kmsKeyId is in ${where[1]} but the keys are deployed to edge-fle:dataRegion ${params.dataRegion}. Fix: set -c edge-fle:dataRegion=${where[1]}, or correct kmsKeyId in ${params.configFile}`,
+        );
+      } else if (account !== undefined && where[2] !== account) {
+        problems.push(`key ${key.id}: kmsKeyId belongs to account ${where[2]}, the deploy to ${account}. Fix: correct kmsKeyId or the credentials`);
+      } else if (facts.deployedKeyArns?.get(key.id) !== undefined && facts.deployedKeyArns.get(key.id) !== arn) {
+        notes.push(`key ${key.id}: kmsKeyId differs from the deployed key ${facts.deployedKeyArns.get(key.id)}; fle decrypt uses kmsKeyId`);
+      }
+    }
+  }
+  if (config.audiences.length === 0 && params.invokers.length === 0) {
+    notes.push('no audience and no edge-fle:invokers: nobody is granted invoke on the decrypt function');
+  }
+
+  const deployedIds = [...(facts.deployedKeyArns?.keys() ?? [])];
+  const configured = new Set(config.keys.map((k) => k.id));
+  const retired = deployedIds.filter((id) => !configured.has(id));
+  const added = config.keys.map((k) => k.id).filter((id) => facts.deployedKeyArns !== undefined && !facts.deployedKeyArns.has(id));
+  const region = params.dataRegion;
+  actions.unshift(
+    facts.deployedKeyArns === undefined
+      ? `create ${names.keys} in ${region}${account ? ` (account ${account})` : ''}: ${config.keys.length} KMS key(s) (retained), decrypt roles`
+      : `update ${names.keys} in ${region}${added.length > 0 ? `: new key(s) ${added.join(', ')}` : ''}${retired.length > 0 ? `; key(s) ${retired.join(', ')} leave the stack and stay in KMS (retained: schedule deletion yourself once nothing is encrypted to them)` : ''}`,
+  );
+  actions.push(
+    `deploy ${names.edge} in us-east-1 (edge function for origin ${params.originDomain}, encrypting with key ${config.encryptWith})`,
+    `deploy ${names.decrypt} in ${region}: ${config.audiences.length > 0 ? config.audiences.map((a) => `${a.name} (keys ${a.keys.join(', ')})`).join(', ') : `all (keys ${config.keys.map((k) => k.id).join(', ')})`}`,
+  );
+  return { problems, actions, notes };
+}
