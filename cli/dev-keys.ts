@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { FleConfig } from '../core/config';
 import { type KeyFileReader, loadConfigFile } from '../core/config-file';
-import { classifyKeyFile, fingerprintOf, type KeySource } from './key-provenance';
+import { classifyKeyFile, fingerprintOf, type KeySource, keyFileShown } from './key-provenance';
 import { writeKeyPair } from './keygen';
 
 /** Where generated stand-in keys go for builds and synth: git-ignored, never beside the real ones. */
@@ -26,6 +26,8 @@ export interface DeployConfig {
   readonly devKeyIds: readonly string[];
   /** Key files made by this call. */
   readonly made: readonly string[];
+  /** The config file it was loaded from. */
+  readonly configFile: string;
 }
 
 /** Loads a config, making development keys for missing public key files as `devKeys` says. */
@@ -63,7 +65,7 @@ export function loadDeployConfig(configFile: string, devKeys: DevKeys): DeployCo
     if (source) sources.set(key.id, source);
   }
   const devKeyIds = config.keys.filter((k) => sources.get(k.id)?.kind !== 'kms').map((k) => k.id);
-  return { config, sources, devKeyIds, made };
+  return { config, sources, devKeyIds, made, configFile };
 }
 
 /**
@@ -75,8 +77,9 @@ export function undeployableKeyProblems(loaded: DeployConfig): string[] {
     const source = loaded.sources.get(key.id);
     if (source?.kind === 'kms') return [];
     const why = source?.kind === 'local' ? source.why : 'the file is missing (a generated stand-in took its place)';
+    const file = keyFileShown(loaded.configFile, key.publicKeyFile);
     return [
-      `key ${key.id} (${key.publicKeyFile}): ${why}. Fix: run npm run deploy, which fetches it from KMS (move a local dev key and its .key.pem away first), or npx fle fetch-public-key --key-id <ARN> --out ${key.publicKeyFile}`,
+      `key ${key.id} (${file}): ${why}. Fix: run npm run deploy, which fetches it from KMS (move a local dev key and its .key.pem away first), or npx fle fetch-public-key --key-id <ARN> --out ${file}`,
     ];
   });
 }

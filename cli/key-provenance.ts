@@ -1,5 +1,6 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 
 /**
  * Where a public key file came from. Only `kms` keys may reach AWS: KMS holds their private half.
@@ -78,4 +79,11 @@ export function classifyKeyFile(pemFile: string, pem: string): KeySource {
     return { kind: 'local', fingerprint, why: `it changed since it was fetched from ${record.keyArn}` };
   }
   return { kind: 'kms', keyArn: record.keyArn, fingerprint };
+}
+
+/** A key file as the config names it, shown relative to the working folder (what a user types). */
+export function keyFileShown(configFile: string, publicKeyFile: string): string {
+  const absolute = resolve(dirname(resolve(configFile)), publicKeyFile);
+  const shown = relative(process.cwd(), absolute);
+  return shown.startsWith('..') ? absolute : shown;
 }

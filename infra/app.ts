@@ -8,7 +8,10 @@ import { defineApp, KeysNotDeployableError } from './synth';
 
 const app = new App();
 try {
-  await defineApp(app, readParams((key) => app.node.tryGetContext(key)));
+  await defineApp(
+    app,
+    readParams((key) => app.node.tryGetContext(key)),
+  );
 } catch (error) {
   if (!(error instanceof KeysNotDeployableError)) throw error;
   console.error(`edge-fle: ${error.message}`);

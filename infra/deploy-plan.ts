@@ -30,15 +30,15 @@ export function stackNames(prefix: string): { keys: string; edge: string; decryp
  * 5. the edge and decrypt stacks deployed from exactly that verified assembly.
  *
  * No stack imports another's export, so every step is safe from any previous state, and running
- * the plan again changes nothing. `keyArns` is undefined before step 1 has run: the fetch steps are
- * then planned with a placeholder ARN (what `--dry-run` prints on a first deploy).
+ * the plan again changes nothing. Before step 1 has run, `pending` plans a key the keys stack does
+ * not output yet with a placeholder ARN (what `--dry-run` prints); otherwise it is an error.
  */
-export function deployPlan(params: DeployParams, config: FleConfig, keyArns: ReadonlyMap<string, string> | undefined): DeployStep[] {
+export function deployPlan(params: DeployParams, config: FleConfig, keyArns: ReadonlyMap<string, string>, pending = false): DeployStep[] {
   const names = stackNames(params.prefix);
   const configDir = dirname(resolve(params.configFile));
   const steps: DeployStep[] = [{ kind: 'cdk-deploy', title: 'keys: KMS keys and decrypt roles', stacks: [names.keys] }];
   for (const key of config.keys) {
-    const keyArn = keyArns === undefined ? `<KeyArn${key.id} output of ${names.keys}>` : keyArns.get(key.id);
+    const keyArn = keyArns.get(key.id) ?? (pending ? `<KeyArn${key.id} output of ${names.keys}>` : undefined);
     if (!keyArn) throw new Error(`the keys stack has no output for key ${key.id}`);
     steps.push({
       kind: 'fetch-public-key',
@@ -50,7 +50,12 @@ export function deployPlan(params: DeployParams, config: FleConfig, keyArns: Rea
   }
   steps.push(
     { kind: 'cdk-synth', title: 'synthesise with KMS public keys only', assembly: DEPLOY_ASSEMBLY_DIR },
-    { kind: 'verify-keys', title: 'compare the edge bundle key fingerprints with KMS', assembly: DEPLOY_ASSEMBLY_DIR, edgeStack: names.edge },
+    {
+      kind: 'verify-keys',
+      title: 'compare the edge bundle key fingerprints with KMS',
+      assembly: DEPLOY_ASSEMBLY_DIR,
+      edgeStack: names.edge,
+    },
     { kind: 'cdk-deploy', title: 'edge and decrypt', stacks: [names.edge, names.decrypt], assembly: DEPLOY_ASSEMBLY_DIR },
   );
   return steps;

@@ -1,10 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadDeployConfig } from '../cli/dev-keys';
 import { ConfigError } from '../core/config';
 import { commandOf, type DeployStep, deployPlan, KEYS_OUTPUTS_FILE, keyArnsFromOutputs } from './deploy-plan';
+import { decryptGuardPolicy } from './guard-policy';
 import type { DeployParams } from './params';
 import { type Identity, type PreflightFacts, preflight } from './preflight';
+import { audiencesOf } from './stacks';
 import { edgeKeysOfAssembly, verifyEdgeKeys } from './verify-keys';
+
+/** Where the deploy writes the SCP that makes the decrypt functions' invokers the whole truth. */
+export const GUARD_POLICY_FILE = '.build/decrypt-guard-policy.json';
 
 /** What the deploy does to the world; `deploy.ts` gives the real ones, the rehearsal a harness. */
 export interface DeployDeps {
@@ -58,8 +63,18 @@ export async function runDeploy(params: DeployParams, cdkArgs: readonly string[]
   if ('problems' in facts.config) throw new DeployRefused('the config has problems');
   const config = facts.config;
   deps.log(`edge-fle will:\n${report.actions.map((a) => `  - ${a}`).join('\n')}`);
-  const shown = deployPlan(params, config, facts.deployedKeyArns);
-  deps.log(`plan:\n${shown.map((s, i) => `  ${i + 1}. ${s.title}: ${commandOf(s, params, cdkArgs)?.join(' ') ?? '(in-process)'}`).join('\n')}`);
+  if (!('error' in facts.identity)) {
+    mkdirSync('.build', { recursive: true });
+    const guard = decryptGuardPolicy(params, audiencesOf(config, params), facts.identity.account);
+    writeFileSync(GUARD_POLICY_FILE, `${JSON.stringify(guard, null, 2)}\n`);
+    deps.log(
+      `note: only an SCP or permissions boundary can stop other principals of the account invoking a decrypt function: ${GUARD_POLICY_FILE} (README, "Who can decrypt")`,
+    );
+  }
+  const shown = deployPlan(params, config, facts.deployedKeyArns ?? new Map(), true);
+  deps.log(
+    `plan:\n${shown.map((s, i) => `  ${i + 1}. ${s.title}: ${commandOf(s, params, cdkArgs)?.join(' ') ?? '(in-process)'}`).join('\n')}`,
+  );
   if (dryRun) return;
 
   const [keysStep] = shown;
@@ -87,7 +102,9 @@ async function runStep(
   if (step.kind === 'verify-keys') {
     const problems = await verifyEdgeKeys(edgeKeysOfAssembly(step.assembly, step.edgeStack), keyArns, deps.publicKeyOf);
     if (problems.length > 0) {
-      throw new DeployRefused(`the edge bundle does not embed the keys KMS holds; nothing was shipped:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+      throw new DeployRefused(
+        `the edge bundle does not embed the keys KMS holds; nothing was shipped:\n${problems.map((p) => `- ${p}`).join('\n')}`,
+      );
     }
     deps.log('   every embedded public key matches KMS');
   }

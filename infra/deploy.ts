@@ -48,7 +48,9 @@ try {
     run: async (step, [command, ...args]) => {
       const result = spawnSync(command as string, args, { stdio: 'inherit' });
       if (result.status !== 0) {
-        throw new DeployRefused(`"${step.title}" failed; nothing after it ran. Fix the cause and run npm run deploy again (every step is idempotent).`);
+        throw new DeployRefused(
+          `"${step.title}" failed; nothing after it ran. Fix the cause and run npm run deploy again (every step is idempotent).`,
+        );
       }
     },
     log: (line) => console.log(line),

@@ -20,17 +20,19 @@ function rule(id: string): string {
  */
 export function acknowledgements({ keys, edge, decrypt }: EdgeFleStacks, params: DeployParams): Acknowledgement[] {
   const list: Acknowledgement[] = [];
+  // cdk-nag names the account as the template has it: a literal when edge-fle:account is set.
+  const account = params.account ?? '<AWS::AccountId>';
   for (const [audience, role] of keys.decryptRoles) {
     list.push({
       scope: role,
-      id: `${rule('IAM5')}[Resource::arn:<AWS::Partition>:logs:${params.dataRegion}:<AWS::AccountId>:log-group:/aws/lambda/${params.prefix}-decrypt-${audience}:*]`,
+      id: `${rule('IAM5')}[Resource::arn:<AWS::Partition>:logs:${params.dataRegion}:${account}:log-group:/aws/lambda/${params.prefix}-decrypt-${audience}:*]`,
       reason:
         "The only wildcard is the log-stream suffix of the function's own log group, the form CloudWatch Logs ARNs take for CreateLogStream and PutLogEvents.",
     });
   }
   list.push({
     scope: edge.edgeFunction.role as IConstruct,
-    id: `${rule('IAM5')}[Resource::arn:<AWS::Partition>:logs:*:<AWS::AccountId>:log-group:/aws/lambda/us-east-1.${edge.edgeFunctionName}:*]`,
+    id: `${rule('IAM5')}[Resource::arn:<AWS::Partition>:logs:*:${account}:log-group:/aws/lambda/us-east-1.${edge.edgeFunctionName}:*]`,
     reason:
       'Lambda@Edge writes to /aws/lambda/us-east-1.<function> in whichever Region serves the request, so the Region must be a wildcard; the log group name is exact.',
   });

@@ -132,7 +132,8 @@ export function readParams(get: (key: string) => unknown): DeployParams {
   if (get(`${CONTEXT}allowDevKeys`) !== undefined) {
     problems.push(`${CONTEXT}allowDevKeys is gone: dev keys never reach a deployable template (see README, "Dev keys and deployment")`);
   }
-  if (params.unsafeDevKeys && params.requireKmsKeys) problems.push(`${CONTEXT}unsafeDevKeys and ${CONTEXT}requireKmsKeys contradict each other`);
+  if (params.unsafeDevKeys && params.requireKmsKeys)
+    problems.push(`${CONTEXT}unsafeDevKeys and ${CONTEXT}requireKmsKeys contradict each other`);
   if (!/^[A-Za-z][A-Za-z0-9]{0,19}$/.test(params.prefix))
     problems.push(`${CONTEXT}prefix must be 1 to 20 letters or digits, starting with a letter`);
   if (problems.length > 0) throw new ParamsError(`invalid deployment parameters:\n${problems.map((p) => `- ${p}`).join('\n')}`);

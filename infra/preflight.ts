@@ -1,4 +1,4 @@
-import type { KeySource } from '../cli/key-provenance';
+import { type KeySource, keyFileShown } from '../cli/key-provenance';
 import type { FleConfig } from '../core/config';
 import { stackNames } from './deploy-plan';
 import type { DeployParams } from './params';
@@ -60,20 +60,21 @@ export function preflight(facts: PreflightFacts): PreflightReport {
   const config = facts.config;
   for (const key of config.keys) {
     const source = facts.keySources.get(key.id);
+    const file = keyFileShown(params.configFile, key.publicKeyFile);
     if (source?.kind === 'local') {
       problems.push(
-        `key ${key.id}: ${key.publicKeyFile} is not a KMS public key: ${source.why}. The deploy writes the KMS public key there. Fix: move ${key.publicKeyFile} (and its .key.pem, if any) away, for example to config/dev-keys/, then run again`,
+        `key ${key.id}: ${file} is not a KMS public key: ${source.why}. The deploy writes the KMS public key there. Fix: move ${file} (and its .key.pem, if any) away, for example to config/dev-keys/, then run again`,
       );
     } else if (source?.kind === 'stand-in') {
-      actions.push(`write ${key.publicKeyFile} (and its .kms.json record) with the public key of the new KMS key ${key.id}`);
+      actions.push(`write ${file} (and its .kms.json record) with the public key of KMS key ${key.id}`);
     } else if (source?.kind === 'kms') {
       const deployed = facts.deployedKeyArns?.get(key.id);
       if (deployed !== undefined && deployed !== source.keyArn) {
         problems.push(
-          `key ${key.id}: ${key.publicKeyFile} holds the public key of ${source.keyArn}, but ${names.keys} holds ${deployed} for that id. Fix: check which is right; move the file away to fetch the deployed key`,
+          `key ${key.id}: ${file} holds the public key of ${source.keyArn}, but ${names.keys} holds ${deployed} for that id. Fix: check which is right; move the file away to fetch the deployed key`,
         );
       } else {
-        actions.push(`check ${key.publicKeyFile} against KMS (fetched earlier from ${source.keyArn})`);
+        actions.push(`check ${file} against KMS (fetched earlier from ${source.keyArn})`);
       }
     }
     const arn = key.kmsKeyId;
@@ -86,7 +87,9 @@ export function preflight(facts: PreflightFacts): PreflightReport {
           `key ${key.id}: kmsKeyId is in ${where[1]} but the keys are deployed to edge-fle:dataRegion ${params.dataRegion}. Fix: set -c edge-fle:dataRegion=${where[1]}, or correct kmsKeyId in ${params.configFile}`,
         );
       } else if (account !== undefined && where[2] !== account) {
-        problems.push(`key ${key.id}: kmsKeyId belongs to account ${where[2]}, the deploy to ${account}. Fix: correct kmsKeyId or the credentials`);
+        problems.push(
+          `key ${key.id}: kmsKeyId belongs to account ${where[2]}, the deploy to ${account}. Fix: correct kmsKeyId or the credentials`,
+        );
       } else if (facts.deployedKeyArns?.get(key.id) !== undefined && facts.deployedKeyArns.get(key.id) !== arn) {
         notes.push(`key ${key.id}: kmsKeyId differs from the deployed key ${facts.deployedKeyArns.get(key.id)}; fle decrypt uses kmsKeyId`);
       }

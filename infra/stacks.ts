@@ -1,10 +1,9 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DESCRIPTION_LABEL } from './edge-stack';
 import type { EdgeKeyManifest } from '../cli/bundle';
 import type { Audience, FleConfig } from '../core/config';
 import { DecryptStack } from './decrypt-stack';
-import { EdgeStack } from './edge-stack';
+import { DESCRIPTION_LABEL, EdgeStack } from './edge-stack';
 import { KeysStack } from './keys-stack';
 import { acknowledgeFindings } from './nag';
 import type { DeployParams } from './params';
@@ -34,12 +33,7 @@ export function audiencesOf(config: FleConfig, params: DeployParams): Audience[]
  * Adds the three stacks to `app`, with cdk-nag's AwsSolutions checks over all of them and the
  * reviewed acknowledgements. Keys and decrypt live in the data region, the edge in us-east-1.
  */
-export function addStacks(
-  app: App,
-  params: DeployParams,
-  config: FleConfig,
-  bundles: Bundles,
-): EdgeFleStacks {
+export function addStacks(app: App, params: DeployParams, config: FleConfig, bundles: Bundles): EdgeFleStacks {
   const dataEnv = { region: params.dataRegion, ...(params.account ? { account: params.account } : {}) };
   const edgeEnv = { region: 'us-east-1', ...(params.account ? { account: params.account } : {}) };
   const audiences = audiencesOf(config, params);

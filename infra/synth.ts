@@ -40,8 +40,14 @@ export async function defineApp(
     }
   } else {
     edge = buildPlaceholderEdgeBundle(`${buildDir}/edge-placeholder`);
-    warn(`edge-fle: the edge stack is synthesised NOT DEPLOYABLE (keyless placeholder, CloudFormation rule): KMS is not known to hold\n${list}`);
+    warn(
+      `edge-fle: the edge stack is synthesised NOT DEPLOYABLE (keyless placeholder, CloudFormation rule): KMS is not known to hold\n${list}`,
+    );
   }
   const decrypt = await buildDecryptBundle(`${buildDir}/decrypt`);
-  return addStacks(app, params, loaded.config, { edgeAssetDir: edge.directory, edgeKeys: edge.manifest, decryptAssetDir: decrypt.directory });
+  return addStacks(app, params, loaded.config, {
+    edgeAssetDir: edge.directory,
+    edgeKeys: edge.manifest,
+    decryptAssetDir: decrypt.directory,
+  });
 }

@@ -39,6 +39,8 @@ export interface FakeKms {
   latencyMs: number;
   /** Decides a fault per request (after latency); undefined answers normally. */
   fault: ((request: SeenRequest, index: number) => Fault | undefined) | undefined;
+  /** Holds one more key from now on (CreateKey, as a deployment harness needs it). */
+  addKey(key: FakeKmsKey): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -57,12 +59,13 @@ class KmsFailure extends Error {
 }
 
 /** Starts the endpoint on an ephemeral loopback port. */
-export async function startFakeKms(keys: readonly FakeKmsKey[]): Promise<FakeKms> {
+export async function startFakeKms(keys: readonly FakeKmsKey[], identity = STS_IDENTITY): Promise<FakeKms> {
   const byId = new Map<string, FakeKmsKey>();
-  for (const key of keys) {
+  const addKey = (key: FakeKmsKey): void => {
     byId.set(key.arn, key);
     byId.set(key.arn.split('/').pop() ?? key.arn, key);
-  }
+  };
+  for (const key of keys) addKey(key);
   let inFlight = 0;
   const state = {
     requests: [] as SeenRequest[],
@@ -156,6 +159,11 @@ export async function startFakeKms(keys: readonly FakeKmsKey[]): Promise<FakeKms
       const fault = state.fault?.(seen, index);
       if (fault?.kind === 'delay') await sleep(fault.ms);
       if (fault?.kind === 'error') throw new KmsFailure(fault.status, fault.type, fault.message ?? fault.type);
+      // STS (AWS query protocol) shares the endpoint: the deploy's credential check.
+      if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+        sendStsIdentity(res, Buffer.concat(chunks).toString('utf8'), identity);
+        return;
+      }
       if (req.headers['content-type'] !== JSON_11)
         throw new KmsFailure(400, 'SerializationException', 'expected application/x-amz-json-1.1');
       const [service, operation = ''] = target.split('.');
@@ -195,6 +203,7 @@ export async function startFakeKms(keys: readonly FakeKmsKey[]): Promise<FakeKms
     set fault(fault) {
       state.fault = fault;
     },
+    addKey,
     reset() {
       state.requests = [];
       state.maxInFlight = 0;
@@ -213,6 +222,18 @@ function send(res: ServerResponse, status: number, body: Record<string, unknown>
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': JSON_11, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': 'fake-kms' });
   res.end(text);
+}
+
+/** The caller STS GetCallerIdentity reports. */
+const STS_IDENTITY = { account: '111122223333', arn: 'arn:aws:iam::111122223333:user/deployer' };
+
+function sendStsIdentity(res: ServerResponse, form: string, identity: { account: string; arn: string }): void {
+  const ok = new URLSearchParams(form).get('Action') === 'GetCallerIdentity';
+  const xml = ok
+    ? `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>${identity.arn}</Arn><UserId>AIDALOOPBACK</UserId><Account>${identity.account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>fake-sts</RequestId></ResponseMetadata></GetCallerIdentityResponse>`
+    : '<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>unsupported</Message></Error><RequestId>fake-sts</RequestId></ErrorResponse>';
+  res.writeHead(ok ? 200 : 400, { 'content-type': 'text/xml' });
+  res.end(xml);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -6,11 +6,11 @@ import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDecryptBundle, buildEdgeBundle, buildPlaceholderEdgeBundle, EDGE_KEYS_MANIFEST } from '../../cli/bundle';
-import { fingerprintOf, writeKmsRecord } from '../../cli/key-provenance';
-import { PUBLIC_KEYS_METADATA } from '../../infra/edge-stack';
 import { loadDeployConfig } from '../../cli/dev-keys';
+import { fingerprintOf, writeKmsRecord } from '../../cli/key-provenance';
 import { ConfigError, type FleConfig } from '../../core/config';
 import { loadConfigFile } from '../../core/config-file';
+import { PUBLIC_KEYS_METADATA } from '../../infra/edge-stack';
 import { acknowledgements } from '../../infra/nag';
 import { type DeployParams, readParams } from '../../infra/params';
 import { addStacks, type Bundles } from '../../infra/stacks';
@@ -147,7 +147,10 @@ describe('edge stack', () => {
   it('records the fingerprint and source of every public key its bundle embeds, and deploys without a rule', () => {
     const { edge } = synth();
     const metadata = edge.toJSON().Metadata[PUBLIC_KEYS_METADATA];
-    expect(metadata).toEqual({ status: 'kms', keys: [{ id: '01', fingerprint: fingerprintOf(config.keys[0]!.publicKeyPem), source: 'kms' }] });
+    expect(metadata).toEqual({
+      status: 'kms',
+      keys: [{ id: '01', fingerprint: fingerprintOf(config.keys[0]!.publicKeyPem), source: 'kms' }],
+    });
     expect(Object.keys(edge.toJSON().Rules ?? {})).not.toContain('NotDeployable');
     const manifest = JSON.parse(readFileSync(join(bundles.edgeAssetDir, EDGE_KEYS_MANIFEST), 'utf8'));
     expect(manifest).toEqual(metadata);
@@ -235,7 +238,9 @@ describe('keys stack', () => {
     for (const key of Object.values(keys.findResources('AWS::KMS::Key'))) {
       const statements = key.Properties.KeyPolicy.Statement as PolicyStatementJson[];
       const admin = statements.find((s) => s.Sid === 'Administration')!;
-      expect([admin.Action].flat().filter((a) => /^kms:(Create\*|Put|CreateGrant|ReEncrypt|Decrypt|DeriveSharedSecret|\*)/.test(a))).toEqual([]);
+      expect(
+        [admin.Action].flat().filter((a) => /^kms:(Create\*|Put|CreateGrant|ReEncrypt|Decrypt|DeriveSharedSecret|\*)/.test(a)),
+      ).toEqual([]);
       const use = statements.find((s) => s.Sid === 'DenyUseButByDecryptRoles')!;
       expect(use).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: ['kms:Decrypt', 'kms:DeriveSharedSecret'] });
       // Exactly this key's audience role is exempt (one audience per key here).

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fingerprintOf, writeKmsRecord } from '../../cli/key-provenance';
 import { createMarkerMatcher } from '../../core/marker';
 import { revealMarkers } from '../helpers/keys';
 import { fle, makeWorkspace, ROOT } from '../helpers/workspace';
@@ -114,15 +115,43 @@ describe('fle encrypt', () => {
 });
 
 describe('fle build-edge', () => {
-  it('writes a self-contained index.js for the given config', () => {
+  it('writes a self-contained index.js for a config whose keys came from KMS, with their fingerprints', () => {
     const ws = makeWorkspace();
+    // As fle fetch-public-key leaves a key: its record beside it, no private key.
+    rmSync(ws.privateKeyFile);
+    const pem = readFileSync(join(ws.dir, 'keys', '01.pem'), 'utf8');
+    const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-0000-4000-8000-000000000001';
+    writeKmsRecord(join(ws.dir, 'keys', '01.pem'), { keyArn, keySpec: 'RSA_2048', fingerprint: fingerprintOf(pem) });
     const out = join(ws.dir, 'bundle');
     const result = fle(['build-edge', '--config', ws.configFile, '--out', out]);
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr.toString()).toBe(0);
     expect(existsSync(join(out, 'index.js'))).toBe(true);
     const code = readFileSync(join(out, 'index.js'), 'utf8');
     expect(code).toContain('BEGIN PUBLIC KEY');
     expect(code).not.toContain('PRIVATE KEY');
+    expect(JSON.parse(readFileSync(join(out, 'edge-fle-keys.json'), 'utf8'))).toEqual({
+      status: 'kms',
+      keys: [{ id: '01', fingerprint: fingerprintOf(pem), source: 'kms' }],
+    });
+  });
+
+  it('refuses a local dev key unless --unsafe-dev-keys, naming the file and the fix', () => {
+    const ws = makeWorkspace();
+    const out = join(ws.dir, 'bundle');
+    const refused = fle(['build-edge', '--config', ws.configFile, '--out', out]);
+    expect(refused.status).toBe(3);
+    expect(JSON.parse(refused.stderr.toString())).toMatchObject({
+      code: 'KeysNotDeployable',
+      message: expect.stringMatching(/key 01 \(\/.*\/keys\/01\.pem\): a private key .* Fix: run npm run deploy/),
+    });
+    expect(existsSync(join(out, 'index.js'))).toBe(false);
+    const unsafe = fle(['build-edge', '--config', ws.configFile, '--out', out, '--unsafe-dev-keys']);
+    expect(unsafe.status).toBe(0);
+    expect(unsafe.stderr.toString()).toContain('UNSAFE');
+    expect(JSON.parse(readFileSync(join(out, 'edge-fle-keys.json'), 'utf8'))).toMatchObject({
+      status: 'dev',
+      keys: [{ id: '01', source: 'local' }],
+    });
   });
 
   it('refuses an invalid config and writes nothing', () => {
@@ -141,21 +170,25 @@ describe('fle build-edge with missing key files', () => {
       encryptWith: '01',
       routes: [{ name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[*].ssn'] }],
     });
-    const dev = fle(['build-edge', '--config', ws.configFile, '--out', join(ws.dir, 'dev'), '--allow-dev-keys'], '', ws.dir);
+    const dev = fle(['build-edge', '--config', ws.configFile, '--out', join(ws.dir, 'dev'), '--unsafe-dev-keys'], '', ws.dir);
     expect(dev.status, dev.stderr.toString()).toBe(0);
     const key = readFileSync(join(ws.dir, '.build', 'dev-keys', 'big.pem'), 'utf8');
     expect(createPublicKey(key).asymmetricKeyDetails?.modulusLength).toBe(3072);
   });
 
-  it('refuses by default, and with --allow-dev-keys builds with a labelled dev key', () => {
+  it('refuses by default, and with --unsafe-dev-keys builds with a labelled stand-in key', () => {
     const ws = makeWorkspace();
     rmSync(join(ws.dir, 'keys', '01.pem'));
     const strict = fle(['build-edge', '--config', ws.configFile, '--out', join(ws.dir, 'strict')], '', ws.dir);
     expect(strict.status).toBe(3);
     expect(strict.stderr.toString()).toContain('cannot read public key file');
-    const dev = fle(['build-edge', '--config', ws.configFile, '--out', join(ws.dir, 'dev'), '--allow-dev-keys'], '', ws.dir);
+    const dev = fle(['build-edge', '--config', ws.configFile, '--out', join(ws.dir, 'dev'), '--unsafe-dev-keys'], '', ws.dir);
     expect(dev.status).toBe(0);
-    expect(dev.stderr.toString()).toContain('DEV keys');
+    expect(dev.stderr.toString()).toContain('UNSAFE');
+    expect(JSON.parse(readFileSync(join(ws.dir, 'dev', 'edge-fle-keys.json'), 'utf8'))).toMatchObject({
+      status: 'dev',
+      keys: [{ source: 'stand-in' }],
+    });
     expect(existsSync(join(ws.dir, 'dev', 'index.js'))).toBe(true);
     expect(existsSync(join(ws.dir, '.build', 'dev-keys', '01.pem'))).toBe(true);
   });

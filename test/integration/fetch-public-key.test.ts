@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintOf } from '../../cli/key-provenance';
 import { KEY_ARN_01, KEY_ARN_02 } from '../helpers/decrypt';
 import { testKeyPair } from '../helpers/keys';
 import { type FakeKms, startFakeKms } from '../helpers/kms-server';
@@ -34,6 +35,21 @@ describe('fle fetch-public-key against the loopback KMS endpoint', () => {
     const again = await fetchKey(KEY_ARN_01, out);
     expect(again.status).toBe(0);
     expect(again.stdout.toString()).toContain('already holds');
+    // The record that lets synth and build-edge tell a KMS key from a local one.
+    const record = JSON.parse(readFileSync(out.replace(/\.pem$/, '.kms.json'), 'utf8'));
+    expect(record).toEqual({ keyArn: KEY_ARN_01, keySpec: 'RSA_2048', fingerprint: fingerprintOf(testKeyPair().publicKeyPem) });
+  });
+
+  it('refuses to write where a local dev key pair lies, even forced, and names both files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fetch-'));
+    const out = join(dir, '01.pem');
+    writeFileSync(out, testKeyPair(2048, 1).publicKeyPem);
+    writeFileSync(join(dir, '01.key.pem'), testKeyPair(2048, 1).privateKeyPem);
+    const refused = await fetchKey(KEY_ARN_01, out, '--force');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.toString()).toMatch(/01\.key\.pem lies where the public key of .* goes: it is a local dev key pair\. Move/);
+    expect(readFileSync(out, 'utf8')).toBe(testKeyPair(2048, 1).publicKeyPem);
+    expect(existsSync(join(dir, '01.kms.json'))).toBe(false);
   });
 
   it('refuses a key of the wrong usage with a clear error and writes nothing', async () => {

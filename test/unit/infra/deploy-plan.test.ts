@@ -24,20 +24,41 @@ const arns = new Map([
 describe('deployPlan', () => {
   it('deploys keys, fetches every public key, synthesises with KMS keys only, verifies fingerprints, then ships that very assembly', () => {
     const steps = deployPlan(params, config, arns);
-    expect(steps.map((s) => s.kind)).toEqual(['cdk-deploy', 'fetch-public-key', 'fetch-public-key', 'cdk-synth', 'verify-keys', 'cdk-deploy']);
+    expect(steps.map((s) => s.kind)).toEqual([
+      'cdk-deploy',
+      'fetch-public-key',
+      'fetch-public-key',
+      'cdk-synth',
+      'verify-keys',
+      'cdk-deploy',
+    ]);
     const lines = steps.map((s) => commandOf(s, params, ['--profile', 'prod']));
     expect(lines[0]).toEqual(['npx', 'cdk', 'deploy', 'EdgeFle-Keys', '--outputs-file', '.build/keys-outputs.json', '--profile', 'prod']);
-    expect(lines[1]).toEqual(expect.arrayContaining(['fetch-public-key', '--key-id', 'arn:aws:kms:eu-west-1:111122223333:key/a', '--region', 'eu-west-1']));
+    expect(lines[1]).toEqual(
+      expect.arrayContaining(['fetch-public-key', '--key-id', 'arn:aws:kms:eu-west-1:111122223333:key/a', '--region', 'eu-west-1']),
+    );
     expect(lines[1]!.find((a) => a.endsWith('keys/01.pem'))).toBeDefined();
     expect(lines[1]).not.toContain('--force');
-    expect(lines[3]).toEqual(expect.arrayContaining(['synth', '--output', '.build/deploy.out', '-c', 'edge-fle:requireKmsKeys=true', '--profile']));
+    expect(lines[3]).toEqual(
+      expect.arrayContaining(['synth', '--output', '.build/deploy.out', '-c', 'edge-fle:requireKmsKeys=true', '--profile']),
+    );
     // Verification runs in-process, between the synth and the deploy of what was synthesised.
     expect(lines[4]).toBeUndefined();
-    expect(lines[5]).toEqual(['npx', 'cdk', 'deploy', 'EdgeFle-Edge', 'EdgeFle-Decrypt', '--app', '.build/deploy.out', '--profile', 'prod']);
+    expect(lines[5]).toEqual([
+      'npx',
+      'cdk',
+      'deploy',
+      'EdgeFle-Edge',
+      'EdgeFle-Decrypt',
+      '--app',
+      '.build/deploy.out',
+      '--profile',
+      'prod',
+    ]);
   });
 
   it('plans a first deploy with placeholders for the ARNs the keys stack will output', () => {
-    const steps = deployPlan(params, config, undefined);
+    const steps = deployPlan(params, config, new Map(), true);
     expect(steps).toHaveLength(6);
     expect(steps[1]).toMatchObject({ kind: 'fetch-public-key', keyArn: '<KeyArn01 output of EdgeFle-Keys>' });
   });
