@@ -135,10 +135,18 @@ interface Audience {
   invokers: string[];
 }
 
+/** Key 02 is RSA_3072: every configured key spec deploys from a clean clone. */
+const KEY_SPECS: Record<string, string> = { '02': 'RSA_3072' };
+
 function writeConfig(keys: string[], encryptWith: string, audiences: Audience[], kmsKeyIds: ReadonlyMap<string, string> = new Map()): void {
   const people = { name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[*].ssn', '$[*].email'], form: ['card_number'] };
   const config = {
-    keys: keys.map((id) => ({ id, publicKey: `keys/${id}.pem`, ...(kmsKeyIds.get(id) ? { kmsKeyId: kmsKeyIds.get(id) } : {}) })),
+    keys: keys.map((id) => ({
+      id,
+      publicKey: `keys/${id}.pem`,
+      ...(KEY_SPECS[id] ? { keySpec: KEY_SPECS[id] } : {}),
+      ...(kmsKeyIds.get(id) ? { kmsKeyId: kmsKeyIds.get(id) } : {}),
+    })),
     encryptWith,
     routes: [people],
     audiences,
@@ -318,7 +326,7 @@ function invokers(): Json {
 }
 
 /** The invariants every step must leave. */
-function expectIntended(audiences: Audience[]): void {
+async function expectIntended(audiences: Audience[]): Promise<void> {
   const expected = Object.fromEntries(audiences.map((a) => [`EdgeFle-decrypt-${a.name}`, [...a.keys].sort()]));
   const { keyPolicies, roleGrants, functions } = permissions();
   expect(keyPolicies).toEqual(expected);
@@ -335,6 +343,8 @@ function expectIntended(audiences: Audience[]): void {
   expect(manifest.status).toBe('kms');
   const embedded = embeddedFingerprints();
   expect(embedded.sort()).toEqual(manifest.keys.map((k) => k.fingerprint).sort());
+  const heldFingerprints = await Promise.all(held.map(async (arn) => fingerprintOf(await deps.publicKeyOf(arn))));
+  for (const fingerprint of embedded) expect(heldFingerprints).toContain(fingerprint);
   for (const key of manifest.keys) {
     const pem = readFileSync(`config/keys/${key.id}.pem`, 'utf8');
     expect(fingerprintOf(pem)).toBe(key.fingerprint);
@@ -354,7 +364,7 @@ describe('deploy rehearsal: a key from first deploy to retirement', () => {
     writeFileSync('config/keys/01.pem', publicKey.export({ type: 'spki', format: 'pem' }));
     writeFileSync('config/keys/01.key.pem', privateKey.export({ type: 'pkcs8', format: 'pem' }));
     await expect(deploy()).rejects.toBeInstanceOf(DeployRefused);
-    await expect(deploy()).rejects.toThrow(/keys\/01\.pem is not a KMS public key: a private key .* Fix: move keys\/01\.pem/);
+    await expect(deploy()).rejects.toThrow(/keys\/01\.pem is not a KMS public key: a private key .*Fix: move config\/keys\/01\.pem/);
     expect(cloud.deployments).toEqual([]);
     mkdirSync('config/dev-keys');
     renameSync('config/keys/01.pem', 'config/dev-keys/01.pem');
@@ -371,10 +381,10 @@ describe('deploy rehearsal: a key from first deploy to retirement', () => {
     expect(cloud.deployments).toEqual(['EdgeFle-Keys', 'EdgeFle-Edge', 'EdgeFle-Decrypt']);
     expect(log.join('\n')).toContain('every embedded public key matches KMS');
     expect(existsSync('config/keys/01.kms.json')).toBe(true);
-    expectIntended([orders]);
+    await expectIntended([orders]);
     // The second deploy of the same config changes nothing and still verifies.
     await deploy();
-    expectIntended([orders]);
+    await expectIntended([orders]);
     expect(deployedKeyArns().size).toBe(1);
   });
 
@@ -403,11 +413,13 @@ describe('deploy rehearsal: a key from first deploy to retirement', () => {
     const both: Audience = { ...orders, keys: ['01', '02'] };
     writeConfig(['01', '02'], '01', [both], deployedKeyArns());
     await deploy();
-    expectIntended([both]);
+    await expectIntended([both]);
     expect(deployedKeyArns().size).toBe(2);
+    const spec02 = JSON.parse(readFileSync('config/keys/02.kms.json', 'utf8')).keySpec;
+    expect(spec02).toBe('RSA_3072');
     writeConfig(['01', '02'], '02', [both], deployedKeyArns());
     await deploy();
-    expectIntended([both]);
+    await expectIntended([both]);
   });
 
   it('fle rewrap moves the records to 02 through KMS', async () => {
@@ -445,7 +457,7 @@ describe('deploy rehearsal: a key from first deploy to retirement', () => {
     renameSync('config/keys/01.pem', 'config/dev-keys/retired-01.pem');
     writeConfig(['02'], '02', [only02], deployedKeyArns());
     await deploy();
-    expectIntended([only02]);
+    await expectIntended([only02]);
     expect([...deployedKeyArns().keys()]).toEqual(['02']);
     // Retained: what is still encrypted to it can be opened.
     expect((await deps.publicKeyOf(arn01)).length).toBeGreaterThan(0);
@@ -456,9 +468,9 @@ describe('deploy rehearsal: a key from first deploy to retirement', () => {
     const billing: Audience = { name: 'billing', keys: ['02'], invokers: [BILLING] };
     writeConfig(['02'], '02', [only02, billing], deployedKeyArns());
     await deploy();
-    expectIntended([only02, billing]);
+    await expectIntended([only02, billing]);
     writeConfig(['02'], '02', [only02], deployedKeyArns());
     await deploy();
-    expectIntended([only02]);
+    await expectIntended([only02]);
   });
 });
