@@ -1,4 +1,4 @@
-import type { DataKey } from '../core/envelope';
+import type { DataKey } from '../core/format/e1';
 
 /** Limits of the optional data-key cache. */
 export interface DataKeyCacheOptions {

@@ -7,9 +7,9 @@ import {
   openValue,
   parseEnvelope,
   prepareDataKey,
-} from '../core/envelope';
-import { decodeRsaPayload, isKeyId } from '../core/marker';
-import { importEdgeKey, RequestSealer } from '../core/sealer';
+} from '../core/format/e1';
+import { decodeRsaPayload, isKeyId } from '../core/format/marker';
+import { importEdgeKey, RequestSealer } from '../core/format/sealer';
 import type { KeyBackend } from './backend';
 import { DataKeyCache, type DataKeyCacheOptions } from './data-key-cache';
 import { InputTooLargeError, InvalidCiphertextError, InvalidRequestError, LocationMismatchError, UnknownKeyError } from './errors';

@@ -1,4 +1,4 @@
-import { isKeyId } from '../core/marker';
+import { isKeyId } from '../core/format/marker';
 import type { DecryptKey, Decryptor } from './decryptor';
 import { DecryptError, InvalidRequestError } from './errors';
 

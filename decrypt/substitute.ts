@@ -1,5 +1,5 @@
+import { type FoundMarker, scanMarkers } from '../core/format/marker';
 import { decodeJsonString, escapePointer, scanJson } from '../core/json-scan';
-import { type FoundMarker, scanMarkers } from '../core/marker';
 import { bodyFormatOf } from '../core/media-type';
 import { InvalidCiphertextError, InvalidContainerError, TooManyMarkersError } from './errors';
 

@@ -1,9 +1,9 @@
 import type { FieldRule, JsonField, Limits } from '../core/config';
+import type { MarkerMatcher } from '../core/format/marker';
+import type { RequestSealer } from '../core/format/sealer';
 import { decodeJsonString, escapePointer, pointerSegments, scanJson } from '../core/json-scan';
 import { evaluateJsonPath, type ParsedPath, type PathMatch } from '../core/jsonpath';
-import type { MarkerMatcher } from '../core/marker';
 import type { NameMatcher } from '../core/names';
-import type { RequestSealer } from '../core/sealer';
 import { BodyLimitError, MalformedBodyError, MarkerInjectionError, PathEvaluationError } from './errors';
 import type { ExpressionEngine } from './expression-engine';
 import { type FieldEdit, spliceFields } from './splice';

@@ -1,4 +1,4 @@
-import type { SealPlan } from '../core/sealer';
+import type { SealPlan } from '../core/format/sealer';
 import { ResultTooLargeError } from './errors';
 import { MAX_REPLACED_BODY_BYTES } from './limits';
 

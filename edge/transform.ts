@@ -1,9 +1,9 @@
 import type { EdgeConfig, FieldRule, JsonField, Limits, Route, UnmatchedPolicy } from '../core/config';
+import { createMarkerMatcher, type MarkerMatcher } from '../core/format/marker';
+import { type EdgeKey, importEdgeKey, RequestSealer } from '../core/format/sealer';
 import { parseJsonPath } from '../core/jsonpath';
-import { createMarkerMatcher, type MarkerMatcher } from '../core/marker';
 import { parseMediaType } from '../core/media-type';
 import { createNameMatcher, type NameMatcher } from '../core/names';
-import { type EdgeKey, importEdgeKey, RequestSealer } from '../core/sealer';
 import { canonicalPath } from './canonical-path';
 import {
   AmbiguousPathError,

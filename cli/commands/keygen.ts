@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isKeyId } from '../../core/marker';
+import { isKeyId } from '../../core/format/marker';
 import { type Command, options, required } from '../args';
 import { FileError, UsageError } from '../errors';
 import type { CliIo } from '../io';

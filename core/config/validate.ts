@@ -1,8 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { isKeyId, markerClose } from '../format/marker';
+import { maxOaepSha256Plaintext } from '../format/sealer';
 import { checkJsonPathSyntax } from '../jsonpath-syntax';
-import { isKeyId, markerClose } from '../marker';
 import { foldName } from '../names';
-import { maxOaepSha256Plaintext } from '../sealer';
 import {
   type Audience,
   ConfigError,

@@ -9,7 +9,7 @@ import {
   type Route,
   type UnmatchedPolicy,
 } from '../../core/config';
-import { createMarkerMatcher, decodeRsaPayload } from '../../core/marker';
+import { createMarkerMatcher, decodeRsaPayload } from '../../core/format/marker';
 import { jsonPathPlusEngine } from '../../edge/expression-engine';
 import { type CompiledEdgeConfig, compileEdgeConfig } from '../../edge/transform';
 

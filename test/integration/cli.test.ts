@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fingerprintOf, writeKmsRecord } from '../../cli/key-provenance';
-import { createMarkerMatcher } from '../../core/marker';
+import { createMarkerMatcher } from '../../core/format/marker';
 import { revealMarkers } from '../helpers/keys';
 import { fle, makeWorkspace, ROOT } from '../helpers/workspace';
 

@@ -6,7 +6,7 @@ import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultRespons
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildEdgeBundle } from '../../cli/bundle';
 import { loadConfigFile } from '../../core/config-file';
-import { createMarkerMatcher } from '../../core/marker';
+import { createMarkerMatcher } from '../../core/format/marker';
 import { originRequestEvent } from '../helpers/cloudfront';
 import { rsaDecrypt } from '../helpers/keys';
 import { makeWorkspace } from '../helpers/workspace';

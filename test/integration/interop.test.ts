@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMarkerMatcher } from '../../core/marker';
+import { createMarkerMatcher } from '../../core/format/marker';
 import { protectRequest } from '../../edge/transform';
 import { compiled, testKeyPair } from '../helpers/keys';
 

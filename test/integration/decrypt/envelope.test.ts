@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMarkerMatcher, scanMarkers } from '../../../core/marker';
+import { createMarkerMatcher, scanMarkers } from '../../../core/format/marker';
 import { createDecryptor, type DecryptorOptions } from '../../../decrypt/decryptor';
 import { compileEdgeConfig, protectRequest } from '../../../edge/transform';
 import { decryptFailure, KEY_ARN_01, KEY_ARN_02, loopbackKmsClient } from '../../helpers/decrypt';

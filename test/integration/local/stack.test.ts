@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { scanMarkers } from '../../../core/marker';
+import { scanMarkers } from '../../../core/format/marker';
 import type { LocalStack } from '../../../local/stack';
 import { startTestStack } from '../../helpers/local-stack';
 import { makeWorkspace, ROOT } from '../../helpers/workspace';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { JSONPath } from 'jsonpath-plus';
 import { describe, expect, it } from 'vitest';
+import { createMarkerMatcher, isRsaPayload } from '../../../core/format/marker';
 import { evaluateJsonPath, parseJsonPath } from '../../../core/jsonpath';
-import { createMarkerMatcher, isRsaPayload } from '../../../core/marker';
 import { createDecryptor } from '../../../decrypt/decryptor';
 import { EdgeError } from '../../../edge/errors';
 import { decodeFormComponent } from '../../../edge/form-transform';

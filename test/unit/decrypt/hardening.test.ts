@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { importEdgeKey, RequestSealer } from '../../../core/sealer';
+import { importEdgeKey, RequestSealer } from '../../../core/format/sealer';
 import { createDecryptor } from '../../../decrypt/decryptor';
 import { decryptFailure, edgeProtect } from '../../helpers/decrypt';
 import { testKeyPair } from '../../helpers/keys';

@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createMarkerMatcher } from '../../../core/marker';
+import { createMarkerMatcher } from '../../../core/format/marker';
 import { createOriginRequestHandler } from '../../../edge/handler';
 import type { CompiledEdgeConfig } from '../../../edge/transform';
 import { originRequestEvent } from '../../helpers/cloudfront';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMarkerMatcher } from '../../../core/marker';
+import { createMarkerMatcher } from '../../../core/format/marker';
 import { EdgeError } from '../../../edge/errors';
 import { decodeFormComponent } from '../../../edge/form-transform';
 import { decodeBody } from '../../../edge/handler';

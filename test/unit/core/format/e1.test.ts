@@ -10,9 +10,9 @@ import {
   parseEnvelope,
   prepareDataKey,
   sealValue,
-} from '../../../core/envelope';
-import { isRsaPayload } from '../../../core/marker';
-import { testKeyPair } from '../../helpers/keys';
+} from '../../../../core/format/e1';
+import { isRsaPayload } from '../../../../core/format/marker';
+import { testKeyPair } from '../../../helpers/keys';
 
 const pair = testKeyPair();
 const wrap = (key: Buffer): Buffer =>

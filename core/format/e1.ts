@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqua
 
 /**
  * The envelope payload: the versioned payload kind for values one RSA block cannot carry (any
- * size, any JSON type). With `core/marker.ts` (delimiters and the RSA payload) this module is the
+ * size, any JSON type). With `marker.ts` (delimiters and the RSA payload) this module is the
  * whole ciphertext format; the edge writes it and the decrypt service reads it, nobody else.
  *
  * Per request and key the edge draws one random 256-bit data key and wraps it once with

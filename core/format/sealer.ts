@@ -1,6 +1,6 @@
 import { constants, createPublicKey, type KeyObject, publicEncrypt } from 'node:crypto';
-import type { FieldRule } from './config';
-import { type DataKey, envelopePayloadLength, newDataKey, sealValue, type ValueKind } from './envelope';
+import type { FieldRule } from '../config';
+import { type DataKey, envelopePayloadLength, newDataKey, sealValue, type ValueKind } from './e1';
 import { encodeRsaPayload, markerWriter } from './marker';
 
 /** Largest plaintext one RSA-OAEP block with SHA-256 holds for a modulus of `bits`: k - 2·32 - 2. */

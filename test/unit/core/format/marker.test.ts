@@ -9,7 +9,7 @@ import {
   markerOpen,
   markerWriter,
   scanMarkers,
-} from '../../../core/marker';
+} from '../../../../core/format/marker';
 
 describe('marker format', () => {
   it('wraps key 01 as #01#…#10#, as the reference post does', () => {
