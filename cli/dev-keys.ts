@@ -1,10 +1,10 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { FleConfig } from '../core/config';
+import { EC_KEY_SPEC, type FleConfig } from '../core/config';
 import { type KeyFileReader, loadConfigFile } from '../core/config-file';
 import { classifyKeyFile, fingerprintOf, type KeySource, keyFileShown } from './key-provenance';
-import { writeKeyPair } from './keygen';
+import { type KeyShape, writeKeyPair } from './keygen';
 
 /** Where generated stand-in keys go for builds and synth: git-ignored, never beside the real ones. */
 export const DEV_KEY_DIR = '.build/dev-keys';
@@ -43,10 +43,10 @@ export function loadDeployConfig(configFile: string, devKeys: DevKeys): DeployCo
     }
     const id = basename(absolutePath, '.pem');
     const file = devKeys === 'in-place' ? absolutePath : join(resolve(DEV_KEY_DIR), `${id}.pem`);
-    const bits = bitsFor.get(asWritten) ?? 2048;
-    // A stand-in made earlier for another key size is made again (build only: it holds no data).
-    if (!existsSync(file) || (devKeys === 'build' && modulusBits(file) !== bits)) {
-      writeKeyPair(dirname(file), id, bits);
+    const shape = bitsFor.get(asWritten) ?? 2048;
+    // A stand-in made earlier for another key shape is made again (build only: it holds no data).
+    if (!existsSync(file) || (devKeys === 'build' && shapeOf(file) !== shape)) {
+      writeKeyPair(dirname(file), id, shape);
       made.push(file);
     }
     const pem = readFileSync(file, 'utf8');
@@ -85,17 +85,18 @@ export function undeployableKeyProblems(loaded: DeployConfig): string[] {
 }
 
 /**
- * The RSA size each key file should have, from the config's `keySpec` (RSA_3072 → 3072), so a
- * stand-in key matches the key KMS will hold. A config that cannot be read yields none: loading it
- * reports why.
+ * The shape each key file should have, from the config's `keySpec` (RSA_3072 → 3072, ECC_NIST_P256
+ * → ec-p256), so a stand-in key matches the key KMS will hold. A config that cannot be read yields
+ * none: loading it reports why.
  */
-function configuredBits(configFile: string): Map<string, number> {
-  const bits = new Map<string, number>();
+function configuredBits(configFile: string): Map<string, KeyShape> {
+  const bits = new Map<string, KeyShape>();
   try {
     const raw = JSON.parse(readFileSync(configFile, 'utf8')) as { keys?: { publicKey?: unknown; keySpec?: unknown }[] };
     for (const key of raw.keys ?? []) {
       const size = typeof key.keySpec === 'string' ? /^RSA_(\d+)$/.exec(key.keySpec)?.[1] : undefined;
       if (typeof key.publicKey === 'string' && size) bits.set(key.publicKey, Number(size));
+      if (typeof key.publicKey === 'string' && key.keySpec === EC_KEY_SPEC) bits.set(key.publicKey, 'ec-p256');
     }
   } catch {
     // Reported by loadConfigFile.
@@ -103,9 +104,10 @@ function configuredBits(configFile: string): Map<string, number> {
   return bits;
 }
 
-function modulusBits(file: string): number | undefined {
+function shapeOf(file: string): KeyShape | undefined {
   try {
-    return createPublicKey(readFileSync(file, 'utf8')).asymmetricKeyDetails?.modulusLength;
+    const key = createPublicKey(readFileSync(file, 'utf8'));
+    return key.asymmetricKeyType === 'ec' ? 'ec-p256' : key.asymmetricKeyDetails?.modulusLength;
   } catch {
     return undefined;
   }

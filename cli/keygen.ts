@@ -10,15 +10,18 @@ export function keyPairFiles(dir: string, id: string): { publicFile: string; pri
   return { publicFile: join(dir, `${id}.pem`), privateFile: join(dir, `${id}.key.pem`) };
 }
 
-/** Makes an RSA key pair and writes it: public SPKI PEM, private PKCS#8 PEM with mode 0600. */
-export function writeKeyPair(dir: string, id: string, bits: number): { publicFile: string; privateFile: string } {
+/** What a key pair is: an RSA modulus size, or `ec-p256` (a P-256 key agreement key, for E2). */
+export type KeyShape = number | 'ec-p256';
+
+/** Makes a key pair and writes it: public SPKI PEM, private PKCS#8 PEM with mode 0600. */
+export function writeKeyPair(dir: string, id: string, shape: KeyShape): { publicFile: string; privateFile: string } {
   const files = keyPairFiles(dir, id);
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: bits,
-    publicExponent: 0x10001,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
+  const pair =
+    shape === 'ec-p256'
+      ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+      : generateKeyPairSync('rsa', { modulusLength: shape, publicExponent: 0x10001 });
+  const publicKey = pair.publicKey.export({ type: 'spki', format: 'pem' });
+  const privateKey = pair.privateKey.export({ type: 'pkcs8', format: 'pem' });
   mkdirSync(dir, { recursive: true });
   writeFileSync(files.publicFile, publicKey, { mode: 0o644 });
   writeFileSync(files.privateFile, privateKey, { mode: 0o600 });

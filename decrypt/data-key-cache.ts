@@ -1,4 +1,8 @@
 import type { DataKey } from '../core/format/e1';
+import type { E2Key } from '../core/format/e2';
+
+/** A request's key, ready to open its values: an E1 data key or an E2 key. */
+export type RequestKey = DataKey | E2Key;
 
 /** Limits of the optional data-key cache. */
 export interface DataKeyCacheOptions {
@@ -16,7 +20,7 @@ export interface DataKeyCacheOptions {
  * decrypts without KMS seeing (or auditing, or denying) the use until it expires.
  */
 export class DataKeyCache {
-  private readonly entries = new Map<string, { dataKey: DataKey; expires: number; uses: number }>();
+  private readonly entries = new Map<string, { dataKey: RequestKey; expires: number; uses: number }>();
 
   constructor(
     private readonly options: DataKeyCacheOptions,
@@ -24,7 +28,7 @@ export class DataKeyCache {
   ) {}
 
   /** A cached data key, counting one use, or undefined when absent, expired or used up. */
-  take(wrapped: string): DataKey | undefined {
+  take(wrapped: string): RequestKey | undefined {
     const entry = this.entries.get(wrapped);
     if (!entry) return undefined;
     if (entry.expires <= this.now() || entry.uses >= this.options.maxUses) {
@@ -35,7 +39,7 @@ export class DataKeyCache {
     return entry.dataKey;
   }
 
-  put(wrapped: string, dataKey: DataKey): void {
+  put(wrapped: string, dataKey: RequestKey): void {
     this.entries.delete(wrapped);
     this.entries.set(wrapped, { dataKey, expires: this.now() + this.options.maxAgeMs, uses: 1 });
     const max = this.options.maxEntries ?? 1000;

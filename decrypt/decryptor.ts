@@ -8,10 +8,11 @@ import {
   parseEnvelope,
   prepareDataKey,
 } from '../core/format/e1';
+import { type E2Key, E2OpenError, type E2Parts, isE2Payload, openE2, parseE2, pointSpki, prepareE2Key } from '../core/format/e2';
 import { decodeRsaPayload, isKeyId } from '../core/format/marker';
 import { importEdgeKey, RequestSealer } from '../core/format/sealer';
 import type { KeyBackend } from './backend';
-import { DataKeyCache, type DataKeyCacheOptions } from './data-key-cache';
+import { DataKeyCache, type DataKeyCacheOptions, type RequestKey } from './data-key-cache';
 import { InputTooLargeError, InvalidCiphertextError, InvalidRequestError, LocationMismatchError, UnknownKeyError } from './errors';
 import { DEFAULT_KMS_TIMEOUT_MS, kmsKeyBackend } from './kms-backend';
 import { localKeyBackend } from './local-backend';
@@ -69,9 +70,9 @@ export interface DecryptCallOptions {
 /** What one call did, for logs and metrics: counts and key ids only. */
 export interface DecryptStats {
   readonly markers: number;
-  /** Distinct RSA blocks opened: post-style ciphertexts and envelope data keys (each once per call). */
+  /** Distinct blocks opened: post-style ciphertexts, E1 data keys and E2 ephemeral points (each once per call). */
   readonly decrypted: number;
-  /** KMS Decrypt operations (SDK retries not counted): one per distinct RSA block held by KMS. */
+  /** KMS Decrypt and DeriveSharedSecret operations (SDK retries not counted): one per distinct block held by KMS. */
   readonly kmsCalls: number;
   /** Markers of unknown keys left as they were. */
   readonly left: number;
@@ -178,8 +179,9 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
     // moved envelope fails the call without spending a single KMS request.
     const blocks = new Map<string, Block>();
     const envelopes = new Map<PlacedMarker, { parts: EnvelopeParts; block: string }>();
+    const e2s = new Map<PlacedMarker, { parts: E2Parts; block: string }>();
     const rsaBlocks = new Map<PlacedMarker, string>();
-    const dataKeys = new Map<string, DataKey>();
+    const dataKeys = new Map<string, RequestKey>();
     let left = 0;
     for (const marker of plan.markers) {
       if (skip(marker.keyId)) continue;
@@ -191,7 +193,19 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
         }
         throw new UnknownKeyError(`a marker names key "${marker.keyId}", which this decryptor does not hold`);
       }
-      if (isEnvelopePayload(marker.payload)) {
+      if (isE2Payload(marker.payload)) {
+        // parseE2 refuses an invalid point: nothing malformed reaches KMS.
+        const parts = parseE2(marker.payload);
+        if (!parts) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a malformed E2 payload`);
+        if (marker.location !== undefined && parts.location !== marker.location) {
+          throw new LocationMismatchError(`an envelope of key "${marker.keyId}" sits somewhere other than where it was made`);
+        }
+        const id = `${marker.keyId}#E2#${parts.point.toString('base64')}`;
+        const cached = dataKeys.has(id) ? undefined : cache?.take(id);
+        if (cached) dataKeys.set(id, cached);
+        else if (!dataKeys.has(id)) blocks.set(id, { backend, keyId: marker.keyId, ciphertext: parts.point, kind: 'e2' });
+        e2s.set(marker, { parts, block: id });
+      } else if (isEnvelopePayload(marker.payload)) {
         const parts = parseEnvelope(marker.payload);
         if (!parts) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a malformed envelope`);
         if (marker.location !== undefined && parts.location !== marker.location) {
@@ -200,25 +214,37 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
         const id = `${marker.keyId}#${parts.wrappedKey.toString('base64')}`;
         const cached = dataKeys.has(id) ? undefined : cache?.take(id);
         if (cached) dataKeys.set(id, cached);
-        else if (!dataKeys.has(id)) blocks.set(id, { backend, keyId: marker.keyId, ciphertext: parts.wrappedKey, envelope: true });
+        else if (!dataKeys.has(id)) blocks.set(id, { backend, keyId: marker.keyId, ciphertext: parts.wrappedKey, kind: 'e1' });
         envelopes.set(marker, { parts, block: id });
       } else {
         const ciphertext = decodeRsaPayload(marker.payload);
         if (!ciphertext)
           throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a payload kind this version cannot read`);
         const id = `${marker.keyId}#${marker.payload}`;
-        blocks.set(id, { backend, keyId: marker.keyId, ciphertext, envelope: false });
+        blocks.set(id, { backend, keyId: marker.keyId, ciphertext, kind: 'rsa' });
         rsaBlocks.set(marker, id);
       }
     }
     const entries = [...blocks.entries()];
     const opened = await mapBounded(entries, concurrency, async ([, block], signal) =>
-      block.backend.decryptBlock(block.ciphertext, signal),
+      block.kind === 'e2'
+        ? block.backend.deriveSharedSecret(pointSpki(block.ciphertext), signal)
+        : block.backend.decryptBlock(block.ciphertext, signal),
     );
     const rsaPlaintexts = new Map<string, string>();
     entries.forEach(([id, block], i) => {
       const bytes = opened[i] as Uint8Array;
-      if (block.envelope) {
+      if (block.kind === 'e2') {
+        try {
+          const key = prepareE2Key(bytes, block.keyId, block.ciphertext);
+          dataKeys.set(id, key);
+          cache?.put(id, key);
+        } catch {
+          throw new InvalidCiphertextError(`a shared secret of key "${block.keyId}" is not 32 bytes`);
+        } finally {
+          bytes.fill(0);
+        }
+      } else if (block.kind === 'e1') {
         let dataKey: DataKey;
         try {
           dataKey = prepareDataKey(bytes, block.ciphertext);
@@ -236,6 +262,17 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
     const plainOf = (marker: PlacedMarker): Plain | undefined => {
       const rsa = rsaBlocks.get(marker);
       if (rsa !== undefined) return { kind: 's', text: rsaPlaintexts.get(rsa) as string };
+      const e2 = e2s.get(marker);
+      if (e2) {
+        try {
+          const { kind, value } = openE2(dataKeys.get(e2.block) as E2Key, marker.keyId, e2.parts);
+          return { kind, text: utf8Text(value, marker.keyId) };
+        } catch (error) {
+          if (error instanceof E2OpenError)
+            throw new InvalidCiphertextError(`an E2 payload of key "${marker.keyId}" does not open: ${error.message}`);
+          throw error;
+        }
+      }
       const envelope = envelopes.get(marker);
       if (!envelope) return undefined;
       try {
@@ -254,7 +291,9 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
       left,
       keysUsed: [...new Set(plan.markers.filter((m) => backends.has(m.keyId) && !skip(m.keyId)).map((m) => m.keyId))],
     };
-    return { plan, plainOf, envelopes, stats };
+    // Where each envelope (E1 or E2) says it was made: a rewrap keeps it.
+    const madeAt = (marker: PlacedMarker): string | undefined => envelopes.get(marker)?.parts.location ?? e2s.get(marker)?.parts.location;
+    return { plan, plainOf, madeAt, stats };
   };
 
   return {
@@ -266,16 +305,17 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
     async rewrap(text, to, call = {}) {
       if (!isKeyId(to.id)) throw new InvalidRequestError('the target key id must be 1 to 8 letters or digits');
       const sealer = new RequestSealer(new Map([[to.id, importEdgeKey(to.id, to.publicKeyPem)]]));
-      const { plan, plainOf, envelopes, stats } = await open(text, call, (keyId) => keyId === to.id);
+      const { plan, plainOf, madeAt, stats } = await open(text, call, (keyId) => keyId === to.id);
       const resealed = plan.render((marker) => {
         const plain = plainOf(marker);
         if (plain === undefined) return undefined;
-        const envelope = envelopes.get(marker);
-        // A value keeps its payload kind where the new key allows it, its location and its type.
-        const location = envelope?.parts.location ?? marker.location ?? undefined;
+        const madeIn = madeAt(marker);
+        // A value keeps its payload kind where the new key allows it (an E1 under a P-256 key
+        // becomes E2), its location and its type.
+        const location = madeIn ?? marker.location ?? undefined;
         const value = Buffer.from(plain.text, 'utf8');
-        const seal = sealer.plan({ key: to.id, mode: envelope ? 'envelope' : 'rsa' }, plain.kind, value, location ?? '');
-        if (seal.payload === 'envelope' && location === undefined) {
+        const seal = sealer.plan({ key: to.id, mode: madeIn !== undefined ? 'envelope' : 'rsa' }, plain.kind, value, location ?? '');
+        if (seal.payload !== 'rsa' && location === undefined) {
           throw new InvalidRequestError(
             `a value too large for key "${to.id}"'s RSA block needs its location: rewrap it as JSON or form, not text`,
           );
@@ -289,12 +329,12 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
   };
 }
 
-/** One RSA block to open: a post-style ciphertext, or an envelope's wrapped data key. */
+/** One block to open: a post-style ciphertext, an E1 wrapped data key, or an E2 ephemeral point. */
 interface Block {
   readonly backend: KeyBackend;
   readonly keyId: string;
   readonly ciphertext: Buffer;
-  readonly envelope: boolean;
+  readonly kind: 'rsa' | 'e1' | 'e2';
 }
 
 function utf8Text(bytes: Uint8Array, keyId: string): string {

@@ -1,4 +1,4 @@
-import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, DeriveSharedSecretCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { KeyBackend } from './backend';
 import {
   AccessDeniedError,
@@ -19,24 +19,38 @@ export const DEFAULT_KMS_TIMEOUT_MS = 5_000;
  * retries throttling and 5xx with backoff; `timeoutMs` bounds the whole call.
  */
 export function kmsKeyBackend(client: KMSClient, keyId: string, kmsKeyId: string, timeoutMs: number = DEFAULT_KMS_TIMEOUT_MS): KeyBackend {
+  /** One KMS call, bounded by `timeoutMs` and the caller's signal, its errors mapped. */
+  const call = async <T>(operation: string, signal: AbortSignal, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      return await send(AbortSignal.any([signal, timeout]));
+    } catch (error) {
+      if (error instanceof DecryptError) throw error;
+      if (timeout.aborted)
+        throw new KmsTimeoutError(`KMS did not answer within ${timeoutMs} ms for key "${keyId}"`, { cause: summary(error) });
+      throw kmsError(error, keyId, operation);
+    }
+  };
   return {
     kind: 'kms',
-    async decryptBlock(ciphertext, signal) {
-      const timeout = AbortSignal.timeout(timeoutMs);
-      try {
+    decryptBlock: (ciphertext, signal) =>
+      call('Decrypt', signal, async (abortSignal) => {
         const result = await client.send(
           new DecryptCommand({ KeyId: kmsKeyId, CiphertextBlob: ciphertext, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }),
-          { abortSignal: AbortSignal.any([signal, timeout]) },
+          { abortSignal },
         );
         if (!result.Plaintext) throw new KmsUnavailableError(`KMS returned no plaintext for key "${keyId}"`);
         return result.Plaintext;
-      } catch (error) {
-        if (error instanceof DecryptError) throw error;
-        if (timeout.aborted)
-          throw new KmsTimeoutError(`KMS did not answer within ${timeoutMs} ms for key "${keyId}"`, { cause: summary(error) });
-        throw kmsError(error, keyId);
-      }
-    },
+      }),
+    deriveSharedSecret: (ephemeralSpki, signal) =>
+      call('DeriveSharedSecret', signal, async (abortSignal) => {
+        const result = await client.send(
+          new DeriveSharedSecretCommand({ KeyId: kmsKeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: ephemeralSpki }),
+          { abortSignal },
+        );
+        if (!result.SharedSecret) throw new KmsUnavailableError(`KMS returned no shared secret for key "${keyId}"`);
+        return result.SharedSecret;
+      }),
   };
 }
 
@@ -53,27 +67,30 @@ function summary(error: unknown): Error {
 }
 
 /** Maps an SDK error to a DecryptError by its KMS exception name (and HTTP status for 5xx). */
-export function kmsError(error: unknown, keyId: string): DecryptError {
+export function kmsError(error: unknown, keyId: string, operation = 'Decrypt'): DecryptError {
   const cause = summary(error);
   const name = error instanceof Error ? error.name : '';
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
   switch (name) {
     case 'AccessDeniedException':
-      return new AccessDeniedError(`KMS denied Decrypt with key "${keyId}"`, { cause });
+      return new AccessDeniedError(`KMS denied ${operation} with key "${keyId}"`, { cause });
     case 'ThrottlingException':
     case 'LimitExceededException':
-      return new ThrottledError(`KMS kept throttling Decrypt with key "${keyId}" after retries`, { cause });
+      return new ThrottledError(`KMS kept throttling ${operation} with key "${keyId}" after retries`, { cause });
     case 'InvalidCiphertextException':
     case 'IncorrectKeyException':
     case 'InvalidKeyUsageException':
-      return new InvalidCiphertextError(`KMS could not decrypt a ciphertext with key "${keyId}" (${name})`, { cause });
+      return new InvalidCiphertextError(`KMS could not open a payload with key "${keyId}" (${name})`, { cause });
     case 'NotFoundException':
     case 'ValidationException':
     case 'InvalidArnException':
       return new InvalidRequestError(`KMS refused the request for key "${keyId}" (${name})`, { cause });
     default:
-      return new KmsUnavailableError(`KMS failed to decrypt with key "${keyId}" (${name || 'error'}${status ? `, HTTP ${status}` : ''})`, {
-        cause,
-      });
+      return new KmsUnavailableError(
+        `KMS failed ${operation} with key "${keyId}" (${name || 'error'}${status ? `, HTTP ${status}` : ''})`,
+        {
+          cause,
+        },
+      );
   }
 }

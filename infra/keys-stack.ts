@@ -2,7 +2,7 @@ import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { Audience, ResolvedKey } from '../core/config';
+import { type Audience, EC_KEY_SPEC, type ResolvedKey } from '../core/config';
 
 /**
  * Actions that manage a key without using it or widening who may use it: no Decrypt, no Encrypt,
@@ -116,6 +116,9 @@ export class KeysStack extends Stack {
         ...props.audiences.filter((a) => a.keys.includes(key.id)).map((a) => (this.decryptRoles.get(a.name) as iam.Role).roleArn),
         ...(props.rewrapPrincipals ?? []),
       ];
+      const ec = key.keySpec === EC_KEY_SPEC;
+      // An RSA key decrypts (the post's payload, E1); a P-256 key agrees (E2, DeriveSharedSecret).
+      const use = ec ? 'kms:DeriveSharedSecret' : 'kms:Decrypt';
       const statements = [
         new iam.PolicyStatement({ sid: 'Administration', principals: [...admins], actions: ADMIN_ACTIONS, resources: ['*'] }),
         // IAM decides who of the account may try; the deny below leaves only the deployment.
@@ -132,14 +135,23 @@ export class KeysStack extends Stack {
           actions: ['kms:GetPublicKey', 'kms:DescribeKey'],
           resources: ['*'],
         }),
-        new iam.PolicyStatement({
-          sid: 'DenyDecryptWithOtherAlgorithms',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['kms:Decrypt'],
-          resources: ['*'],
-          conditions: { StringNotEquals: { 'kms:EncryptionAlgorithm': 'RSAES_OAEP_SHA_256' } },
-        }),
+        ec
+          ? new iam.PolicyStatement({
+              sid: 'DenyOtherKeyAgreementAlgorithms',
+              effect: iam.Effect.DENY,
+              principals: [new iam.AnyPrincipal()],
+              actions: ['kms:DeriveSharedSecret'],
+              resources: ['*'],
+              conditions: { StringNotEquals: { 'kms:KeyAgreementAlgorithm': 'ECDH' } },
+            })
+          : new iam.PolicyStatement({
+              sid: 'DenyDecryptWithOtherAlgorithms',
+              effect: iam.Effect.DENY,
+              principals: [new iam.AnyPrincipal()],
+              actions: ['kms:Decrypt'],
+              resources: ['*'],
+              conditions: { StringNotEquals: { 'kms:EncryptionAlgorithm': 'RSAES_OAEP_SHA_256' } },
+            }),
         // Explicit denies win over any allow, in this policy or in IAM: an administrator who can
         // write IAM policies still cannot decrypt, grant, re-encrypt or rewrite this policy.
         new iam.PolicyStatement({
@@ -171,7 +183,7 @@ export class KeysStack extends Stack {
           new iam.PolicyStatement({
             sid: 'DecryptByAudiences',
             principals: users.map((arn) => new iam.ArnPrincipal(arn)),
-            actions: ['kms:Decrypt'],
+            actions: [use],
             resources: ['*'],
           }),
         );
@@ -179,7 +191,7 @@ export class KeysStack extends Stack {
       const kmsKey = new kms.Key(this, `Key${key.id}`, {
         description: `edge-fle key ${key.id} (${key.keySpec ?? 'RSA'}): field-level encryption at the edge`,
         keySpec: kms.KeySpec[key.keySpec ?? 'RSA_2048'],
-        keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT,
+        keyUsage: ec ? kms.KeyUsage.KEY_AGREEMENT : kms.KeyUsage.ENCRYPT_DECRYPT,
         alias: keyAliasName(props.prefix, key.id),
         policy: new iam.PolicyDocument({ statements }),
         removalPolicy: RemovalPolicy.RETAIN,
@@ -190,12 +202,14 @@ export class KeysStack extends Stack {
 
     for (const audience of props.audiences) {
       const role = this.decryptRoles.get(audience.name) as iam.Role;
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: audience.keys.map((id) => (this.keys.get(id) as kms.Key).keyArn),
-        }),
-      );
+      const specOf = new Map(props.keys.map((k) => [k.id, k.keySpec]));
+      for (const [action, ids] of [
+        ['kms:Decrypt', audience.keys.filter((id) => specOf.get(id) !== EC_KEY_SPEC)],
+        ['kms:DeriveSharedSecret', audience.keys.filter((id) => specOf.get(id) === EC_KEY_SPEC)],
+      ] as const) {
+        if (ids.length === 0) continue;
+        role.addToPolicy(new iam.PolicyStatement({ actions: [action], resources: ids.map((id) => (this.keys.get(id) as kms.Key).keyArn) }));
+      }
     }
   }
 }

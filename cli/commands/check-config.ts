@@ -71,7 +71,9 @@ export function summarise(path: string, config: FleConfig): string {
   for (const key of config.keys) {
     const role = key.id === config.encryptWith ? '  [encryptWith]' : '';
     lines.push(
-      `  ${key.id}  RSA ${key.modulusBits}-bit  max plaintext ${key.maxPlaintextBytes} bytes  ${key.publicKeyFile}` +
+      (key.modulusBits === 0
+        ? `  ${key.id}  P-256 key agreement  every value E2  ${key.publicKeyFile}`
+        : `  ${key.id}  RSA ${key.modulusBits}-bit  max plaintext ${key.maxPlaintextBytes} bytes  ${key.publicKeyFile}`) +
         `  kms ${key.kmsKeyId ?? '(none: local key only)'}${role}`,
     );
   }

@@ -68,7 +68,9 @@ export const fetchPublicKeyCommand: Command = {
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, key.pem, { mode: 0o644 });
       writeKmsRecord(out, record);
-      io.stdout(`wrote ${out}: public key of ${key.keyArn} (${key.keySpec}, ENCRYPT_DECRYPT, RSAES_OAEP_SHA_256)\n`);
+      io.stdout(
+        `wrote ${out}: public key of ${key.keyArn} (${key.keySpec === 'ECC_NIST_P256' ? 'ECC_NIST_P256, KEY_AGREEMENT, ECDH' : `${key.keySpec}, ENCRYPT_DECRYPT, RSAES_OAEP_SHA_256`})\n`,
+      );
       return 0;
     } finally {
       client.destroy();

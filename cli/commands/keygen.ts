@@ -10,11 +10,12 @@ import { KEY_BITS, keyPairFiles, writeKeyPair } from '../keygen';
 export const keygenCommand: Command = {
   name: 'keygen',
   summary: 'make a key pair (DIR/<id>.pem public, DIR/<id>.key.pem private)',
-  usage: `fle keygen --out DIR [--id 01] [--bits 2048] [--force]
+  usage: `fle keygen --out DIR [--id 01] [--bits 2048] [--type rsa|ec-p256] [--force]
 
   --out DIR    where to write <id>.pem (public, SPKI) and <id>.key.pem (private, PKCS#8, mode 0600)
   --id ID      the key id, 1 to 8 letters or digits (default 01)
   --bits N     RSA modulus: 2048, 3072 or 4096, the KMS RSA key specs (default 2048)
+  --type T     rsa (default), or ec-p256: a P-256 key agreement key (KMS ECC_NIST_P256), for E2
   --force      replace an existing key pair`,
   example: 'npx fle keygen --out .local/keys --id 02 --bits 3072',
   run: (args: readonly string[], io: CliIo): number => {
@@ -22,18 +23,22 @@ export const keygenCommand: Command = {
       out: { type: 'string' },
       id: { type: 'string' },
       bits: { type: 'string' },
+      type: { type: 'string' },
       force: { type: 'boolean' },
     });
     const dir = resolve(required(values.out, '--out'));
     const id = values.id ?? '01';
     if (!isKeyId(id)) throw new UsageError('--id must be 1 to 8 letters or digits');
+    const type = values.type ?? 'rsa';
+    if (type !== 'rsa' && type !== 'ec-p256') throw new UsageError('--type must be rsa or ec-p256');
+    if (type === 'ec-p256' && values.bits !== undefined) throw new UsageError('--bits applies to RSA keys only');
     const bits = Number(values.bits ?? '2048');
     if (!KEY_BITS.includes(bits)) throw new UsageError('--bits must be 2048, 3072 or 4096 (the KMS RSA key specs)');
     const { publicFile, privateFile } = keyPairFiles(dir, id);
     if (!values.force && (existsSync(publicFile) || existsSync(privateFile))) {
       throw new FileError(`${publicFile} or ${privateFile} exists; pass --force to replace the key pair`);
     }
-    writeKeyPair(dir, id, bits);
+    writeKeyPair(dir, id, type === 'ec-p256' ? 'ec-p256' : bits);
     io.stdout(`wrote ${publicFile} (public, SPKI) and ${privateFile} (private, PKCS#8, mode 0600)\n`);
     return 0;
   },

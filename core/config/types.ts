@@ -33,6 +33,13 @@ export const MIN_RSA_BITS = 2048;
 export const RSA_KEY_SPECS = ['RSA_2048', 'RSA_3072', 'RSA_4096'] as const;
 export type RsaKeySpec = (typeof RSA_KEY_SPECS)[number];
 
+/** The KMS key spec for E2: an ECC key with `KEY_AGREEMENT` usage (KMS `DeriveSharedSecret`). */
+export const EC_KEY_SPEC = 'ECC_NIST_P256';
+
+/** Every key spec a config may name. */
+export const KEY_SPECS = [...RSA_KEY_SPECS, EC_KEY_SPEC] as const;
+export type KeySpec = (typeof KEY_SPECS)[number];
+
 /** Body limits applied to every protected request. */
 export interface Limits {
   /** Deepest nesting of JSON arrays and objects accepted (the root container is depth 1). */
@@ -50,9 +57,10 @@ export interface ResolvedKey {
   readonly publicKeyFile: string;
   readonly kmsKeyId?: string;
   /** The KMS key spec matching the public key; undefined for a size KMS does not offer (external keys only). */
-  readonly keySpec?: RsaKeySpec;
+  readonly keySpec?: KeySpec;
+  /** The RSA modulus size; 0 for a P-256 key. */
   readonly modulusBits: number;
-  /** Largest plaintext (UTF-8 bytes) one RSA-OAEP-SHA-256 block holds: k - 2*32 - 2. */
+  /** Largest plaintext (UTF-8 bytes) one RSA-OAEP-SHA-256 block holds: k - 2*32 - 2; 0 for a P-256 key (every value is E2). */
   readonly maxPlaintextBytes: number;
 }
 

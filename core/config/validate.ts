@@ -8,12 +8,15 @@ import {
   ConfigError,
   type ConfigProblem,
   DEFAULT_LIMITS,
+  EC_KEY_SPEC,
   type FieldRule,
   type FleConfig,
   type FormField,
   HTTP_METHODS,
   type HttpMethod,
   type JsonField,
+  KEY_SPECS,
+  type KeySpec,
   type Limits,
   MIN_RSA_BITS,
   type NameField,
@@ -22,8 +25,6 @@ import {
   ROUTE_MODES,
   type Route,
   type RouteMode,
-  RSA_KEY_SPECS,
-  type RsaKeySpec,
   UNMATCHED_POLICIES,
   type UnmatchedPolicy,
 } from './types';
@@ -118,8 +119,8 @@ function validateKeys(raw: Json | undefined, readKeyFile: ReadKeyFile, problem: 
     if (kmsKeyId !== undefined && (typeof kmsKeyId !== 'string' || !KMS_KEY_ID.test(kmsKeyId))) {
       problem(where, 'kmsKeyId must be a KMS key ARN, key id, alias name or alias ARN');
     }
-    if (keySpec !== undefined && !(RSA_KEY_SPECS as readonly Json[]).includes(keySpec)) {
-      problem(where, `keySpec must be one of ${RSA_KEY_SPECS.join(', ')}`);
+    if (keySpec !== undefined && !(KEY_SPECS as readonly Json[]).includes(keySpec)) {
+      problem(where, `keySpec must be one of ${KEY_SPECS.join(', ')}`);
     }
     if (typeof publicKey !== 'string' || publicKey === '') {
       problem(where, 'publicKey must name a PEM file');
@@ -127,19 +128,21 @@ function validateKeys(raw: Json | undefined, readKeyFile: ReadKeyFile, problem: 
     }
     const pem = readPublicKey(publicKey, readKeyFile, where, problem);
     if (pem === undefined || !idOk) return;
-    const modulusBits = pem.key.asymmetricKeyDetails?.modulusLength ?? 0;
-    const actualSpec = `RSA_${modulusBits}` as RsaKeySpec;
+    const ec = pem.key.asymmetricKeyType === 'ec';
+    const modulusBits = ec ? 0 : (pem.key.asymmetricKeyDetails?.modulusLength ?? 0);
+    const actualSpec = (ec ? EC_KEY_SPEC : `RSA_${modulusBits}`) as KeySpec;
     if (typeof keySpec === 'string' && keySpec !== actualSpec) {
-      problem(where, `keySpec is ${keySpec} but "${publicKey}" is a ${modulusBits}-bit key: the PEM does not belong to this key`);
+      const kind = ec ? 'a P-256 key' : `a ${modulusBits}-bit RSA key`;
+      problem(where, `keySpec is ${keySpec} but "${publicKey}" is ${kind}: the PEM does not belong to this key`);
     }
     keys.push({
       id: id as string,
       publicKeyPem: pem.text,
       publicKeyFile: publicKey,
       ...(typeof kmsKeyId === 'string' ? { kmsKeyId } : {}),
-      ...((RSA_KEY_SPECS as readonly string[]).includes(actualSpec) ? { keySpec: actualSpec } : {}),
+      ...((KEY_SPECS as readonly string[]).includes(actualSpec) ? { keySpec: actualSpec } : {}),
       modulusBits,
-      maxPlaintextBytes: maxOaepSha256Plaintext(modulusBits),
+      maxPlaintextBytes: ec ? 0 : maxOaepSha256Plaintext(modulusBits),
     });
   });
   // A key id that is another's reverse makes one key's opening delimiter the other's closing one.
@@ -178,8 +181,11 @@ function readPublicKey(
     problem(where, `"${file}" is not a PEM public key`);
     return undefined;
   }
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+    return { text: key.export({ type: 'spki', format: 'pem' }).toString(), key };
+  }
   if (key.asymmetricKeyType !== 'rsa') {
-    problem(where, `"${file}" is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA key is required`);
+    problem(where, `"${file}" is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA or P-256 key is required`);
     return undefined;
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;

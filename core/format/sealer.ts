@@ -1,6 +1,7 @@
 import { constants, createPublicKey, type KeyObject, publicEncrypt } from 'node:crypto';
 import type { FieldRule } from '../config';
 import { type DataKey, envelopePayloadLength, newDataKey, sealValue, type ValueKind } from './e1';
+import { E2Sealer, e2PayloadLength, newE2Key, p256Point } from './e2';
 import { encodeRsaPayload, markerWriter } from './marker';
 
 /** Largest plaintext one RSA-OAEP block with SHA-256 holds for a modulus of `bits`: k - 2·32 - 2. */
@@ -18,13 +19,17 @@ export interface EdgeKey {
   readonly marker: ReturnType<typeof markerWriter>;
   /** Length of every post-style marker of this key. */
   readonly rsaMarkerLength: number;
+  /** For a P-256 key agreement key: its uncompressed point (every value gets E2). */
+  readonly point: Buffer | undefined;
 }
 
-/** Imports a public key for the edge (once, at module load). */
+/** Imports a public key for the edge (once, at module load): RSA, or P-256 for key agreement. */
 export function importEdgeKey(id: string, publicKeyPem: string): EdgeKey {
   const key = createPublicKey(publicKeyPem);
-  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   const marker = markerWriter(id);
+  const point = p256Point(key);
+  if (point) return { id, key, modulusBytes: 0, maxPlaintextBytes: 0, marker, rsaMarkerLength: 0, point };
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   const modulusBytes = Math.ceil(bits / 8);
   return {
     id,
@@ -33,6 +38,7 @@ export function importEdgeKey(id: string, publicKeyPem: string): EdgeKey {
     maxPlaintextBytes: maxOaepSha256Plaintext(bits),
     marker,
     rsaMarkerLength: marker.overhead + 4 * Math.ceil(modulusBytes / 3),
+    point: undefined,
   };
 }
 
@@ -44,19 +50,21 @@ function rsaEncrypt(key: EdgeKey, plaintext: Uint8Array): Buffer {
 /** How one value will be sealed: its marker's exact length (for sizing) and the sealing itself. */
 export interface SealPlan {
   /** Which payload kind the value gets. */
-  readonly payload: 'rsa' | 'envelope';
+  readonly payload: 'rsa' | 'envelope' | 'e2';
   readonly markerLength: number;
   seal(): string;
 }
 
 /**
- * Seals the values of one request. A value that its rule allows in `rsa` mode and that fits one
- * block gets the reference post's payload; anything else gets an envelope under the request's
- * data key for that key id, made (and RSA-wrapped) once, on first use: one KMS call per request
- * and key on the decrypt side, however many fields.
+ * Seals the values of one request. Under a P-256 key every value gets E2, under the request's one
+ * ephemeral key for that key id. Under an RSA key, a value that its rule allows in `rsa` mode and
+ * that fits one block gets the reference post's payload; anything else gets an E1 envelope under
+ * the request's data key for that key id, made (and RSA-wrapped) once, on first use. Either way:
+ * one KMS call per request and key on the decrypt side, however many fields.
  */
 export class RequestSealer {
   private readonly dataKeys = new Map<string, DataKey>();
+  private readonly e2Sealers = new Map<string, E2Sealer>();
 
   constructor(private readonly keys: ReadonlyMap<string, EdgeKey>) {}
 
@@ -64,6 +72,14 @@ export class RequestSealer {
   plan(rule: FieldRule, kind: ValueKind, value: Uint8Array, location: string): SealPlan {
     const key = this.keys.get(rule.key);
     if (!key) throw new RangeError(`no public key for key id "${rule.key}"`);
+    if (key.point) {
+      const point = key.point;
+      return {
+        payload: 'e2',
+        markerLength: key.marker.overhead + e2PayloadLength(Buffer.byteLength(location, 'utf8'), value.byteLength),
+        seal: () => key.marker.wrap(this.e2Sealer(key.id, point).seal(location, kind, value)),
+      };
+    }
     if (rule.mode === 'rsa' && kind === 's' && value.byteLength <= key.maxPlaintextBytes) {
       return {
         payload: 'rsa',
@@ -76,6 +92,15 @@ export class RequestSealer {
       markerLength: key.marker.overhead + envelopePayloadLength(key.modulusBytes, Buffer.byteLength(location, 'utf8'), value.byteLength),
       seal: () => key.marker.wrap(sealValue(this.dataKey(key), key.id, location, kind, value)),
     };
+  }
+
+  private e2Sealer(keyId: string, point: Buffer): E2Sealer {
+    let sealer = this.e2Sealers.get(keyId);
+    if (!sealer) {
+      sealer = new E2Sealer(newE2Key(keyId, point), keyId);
+      this.e2Sealers.set(keyId, sealer);
+    }
+    return sealer;
   }
 
   private dataKey(key: EdgeKey): DataKey {

@@ -1,4 +1,4 @@
-import { constants, createPublicKey, privateDecrypt } from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, diffieHellman, privateDecrypt } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
  * A KMS-protocol endpoint on 127.0.0.1 for tests: AWS JSON 1.1, `X-Amz-Target: TrentService.*`,
  * real RSA private keys behind it. It checks what KMS checks for RSA `Decrypt` (KeyId required,
  * EncryptionAlgorithm an RSA one, no EncryptionContext, key usage), answers `GetPublicKey`, returns
- * KMS-shaped errors with their HTTP status, and lets a test inject faults and latency.
+ * KMS-shaped errors with their HTTP status, and lets a test inject faults and latency. P-256 keys
+ * (usage KEY_AGREEMENT) answer `DeriveSharedSecret` (ECDH, the peer's DER SPKI) as KMS does.
  */
 
 /** A key held by the fake KMS. */
@@ -14,7 +15,7 @@ export interface FakeKmsKey {
   readonly arn: string;
   readonly privateKeyPem: string;
   readonly keySpec?: string;
-  readonly keyUsage?: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY';
+  readonly keyUsage?: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'KEY_AGREEMENT';
   readonly enabled?: boolean;
 }
 
@@ -89,7 +90,9 @@ export async function startFakeKms(keys: readonly FakeKmsKey[], identity = STS_I
       if (body.EncryptionContext !== undefined) {
         throw new KmsFailure(400, 'ValidationException', 'EncryptionContext is not supported for asymmetric KMS keys');
       }
-      if (key.keyUsage === 'SIGN_VERIFY') throw new KmsFailure(400, 'InvalidKeyUsageException', `${key.arn} key usage is SIGN_VERIFY`);
+      if (key.keyUsage === 'SIGN_VERIFY' || key.keyUsage === 'KEY_AGREEMENT') {
+        throw new KmsFailure(400, 'InvalidKeyUsageException', `${key.arn} key usage is ${key.keyUsage}`);
+      }
       const algorithm = body.EncryptionAlgorithm;
       if (typeof algorithm !== 'string' || !RSA_ALGORITHMS.includes(algorithm)) {
         throw new KmsFailure(
@@ -114,9 +117,33 @@ export async function startFakeKms(keys: readonly FakeKmsKey[], identity = STS_I
       }
       return { KeyId: key.arn, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: algorithm };
     },
+    DeriveSharedSecret(body) {
+      const key = findKey(body.KeyId);
+      if (key.keyUsage !== 'KEY_AGREEMENT')
+        throw new KmsFailure(400, 'InvalidKeyUsageException', `${key.arn} key usage is not KEY_AGREEMENT`);
+      if (body.KeyAgreementAlgorithm !== 'ECDH') throw new KmsFailure(400, 'ValidationException', 'KeyAgreementAlgorithm must be ECDH');
+      if (typeof body.PublicKey !== 'string') throw new KmsFailure(400, 'ValidationException', 'PublicKey is required');
+      let secret: Buffer;
+      try {
+        const peer = createPublicKey({ key: Buffer.from(body.PublicKey, 'base64'), format: 'der', type: 'spki' });
+        secret = diffieHellman({ privateKey: createPrivateKey(key.privateKeyPem), publicKey: peer });
+      } catch {
+        throw new KmsFailure(400, 'ValidationException', 'PublicKey is not a valid public key of the key spec');
+      }
+      return { KeyId: key.arn, SharedSecret: secret.toString('base64'), KeyAgreementAlgorithm: 'ECDH', KeyOrigin: 'AWS_KMS' };
+    },
     GetPublicKey(body) {
       const key = findKey(body.KeyId);
       const publicKey = createPublicKey(key.privateKeyPem);
+      if (publicKey.asymmetricKeyType === 'ec') {
+        return {
+          KeyId: key.arn,
+          PublicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+          KeySpec: 'ECC_NIST_P256',
+          KeyUsage: key.keyUsage ?? 'KEY_AGREEMENT',
+          KeyAgreementAlgorithms: ['ECDH'],
+        };
+      }
       const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
       const usage = key.keyUsage ?? 'ENCRYPT_DECRYPT';
       return {
