@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -293,6 +294,38 @@ describe('keys stack', () => {
     }
     const [first, second] = kmsStatements.map((s) => JSON.stringify(s.Resource));
     expect(first).not.toBe(second);
+  });
+});
+
+describe('a P-256 key agreement key (E2)', () => {
+  it('is a KEY_AGREEMENT key whose audience role may DeriveSharedSecret on it, and nothing else may', async () => {
+    const ws = makeWorkspace();
+    writeFileSync(
+      join(ws.dir, 'keys', '03.pem'),
+      generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }),
+    );
+    const raw = JSON.parse(readFileSync(ws.configFile, 'utf8'));
+    raw.keys.push({ id: '03', publicKey: 'keys/03.pem', keySpec: 'ECC_NIST_P256' });
+    raw.audiences = [{ name: 'orders', keys: ['01', '03'], invokers: [INVOKER] }];
+    writeFileSync(ws.configFile, JSON.stringify(raw));
+    const { keys } = synth({}, loadConfigFile(ws.configFile));
+    keys.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' });
+    const ecKey = Object.values(keys.findResources('AWS::KMS::Key', { Properties: { KeySpec: 'ECC_NIST_P256' } }))[0]!;
+    const statements = ecKey.Properties.KeyPolicy.Statement as PolicyStatementJson[];
+    expect(statements.find((st) => st.Sid === 'DecryptByAudiences')?.Action).toBe('kms:DeriveSharedSecret');
+    expect(statements.find((st) => st.Sid === 'DenyOtherKeyAgreementAlgorithms')).toMatchObject({
+      Effect: 'Deny',
+      Condition: { StringNotEquals: { 'kms:KeyAgreementAlgorithm': 'ECDH' } },
+    });
+    expect(statements.find((st) => st.Sid === 'DenyUseButByDecryptRoles')?.Action).toEqual(['kms:Decrypt', 'kms:DeriveSharedSecret']);
+    const ecId = Object.keys(keys.findResources('AWS::KMS::Key', { Properties: { KeySpec: 'ECC_NIST_P256' } }))[0]!;
+    const kmsStatements = Object.values(keys.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: string; Resource: unknown }[]).filter((st) =>
+        String(st.Action).startsWith('kms:'),
+      ),
+    );
+    expect(kmsStatements.find((st) => st.Action === 'kms:DeriveSharedSecret')?.Resource).toEqual({ 'Fn::GetAtt': [ecId, 'Arn'] });
+    expect(JSON.stringify(kmsStatements.find((st) => st.Action === 'kms:Decrypt')?.Resource)).not.toContain(ecId);
   });
 });
 

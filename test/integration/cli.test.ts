@@ -20,6 +20,39 @@ describe('fle keygen', () => {
     expect(statSync(join(out, 'k2.key.pem')).mode & 0o777).toBe(0o600);
   });
 
+  it('makes a P-256 key agreement pair with --type ec-p256, which a config takes as ECC_NIST_P256', () => {
+    const out = mkdtempSync(join(tmpdir(), 'fle-keygen-'));
+    const result = fle(['keygen', '--out', out, '--id', '03', '--type', 'ec-p256']);
+    expect(result.status, result.stderr.toString()).toBe(0);
+    const key = createPublicKey(readFileSync(join(out, '03.pem'), 'utf8'));
+    expect(key.asymmetricKeyType).toBe('ec');
+    expect(key.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    expect(statSync(join(out, '03.key.pem')).mode & 0o777).toBe(0o600);
+    const config = join(out, 'fields.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        keys: [{ id: '03', publicKey: '03.pem', keySpec: 'ECC_NIST_P256' }],
+        encryptWith: '03',
+        routes: [{ name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[*].ssn'] }],
+      }),
+    );
+    const checked = fle(['check-config', '--config', config]);
+    expect(checked.status, checked.stderr.toString()).toBe(0);
+    expect(checked.stdout.toString()).toContain('03  P-256 key agreement  every value E2');
+    const encrypted = fle(
+      ['encrypt', '--config', config, '--method', 'POST', '--uri', '/api/people', '--content-type', 'application/json'],
+      '[{"ssn":"123-45-6789"}]',
+    );
+    expect(encrypted.stdout.toString()).toMatch(/^\[\{"ssn":"#03#E2\.[A-Za-z0-9_-]+#30#"\}\]$/);
+    const decrypted = fle(
+      ['decrypt', '--config', config, '--private-key', `03=${join(out, '03.key.pem')}`, '--content-type', 'application/json'],
+      encrypted.stdout,
+    );
+    expect(decrypted.stdout.toString()).toBe('[{"ssn":"123-45-6789"}]');
+    expect(fle(['keygen', '--out', out, '--id', '04', '--type', 'ec-p256', '--bits', '2048']).status).toBe(2);
+  });
+
   it('refuses to overwrite a key pair without --force', () => {
     const out = mkdtempSync(join(tmpdir(), 'fle-keygen-'));
     expect(fle(['keygen', '--out', out]).status).toBe(0);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,23 @@ describe('fle fetch-public-key against the loopback KMS endpoint', () => {
     const forced = await fetchKey(KEY_ARN_01, out, '--force');
     expect(forced.status).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(testKeyPair().publicKeyPem);
+  });
+
+  it('accepts a P-256 key agreement key (E2) and refuses a P-256 key of another usage', async () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const agree = 'arn:aws:kms:us-east-1:111122223333:key/33333333-3333-3333-3333-333333333333';
+    const sign = 'arn:aws:kms:us-east-1:111122223333:key/44444444-4444-4444-4444-444444444444';
+    const privateKeyPem = ec.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    kms.addKey({ arn: agree, privateKeyPem, keyUsage: 'KEY_AGREEMENT' });
+    kms.addKey({ arn: sign, privateKeyPem, keyUsage: 'SIGN_VERIFY' });
+    const out = join(mkdtempSync(join(tmpdir(), 'fetch-')), '03.pem');
+    const fetched = await fetchKey(agree, out);
+    expect(fetched.status, fetched.stderr.toString()).toBe(0);
+    expect(fetched.stdout.toString()).toContain('ECC_NIST_P256, KEY_AGREEMENT, ECDH');
+    expect(readFileSync(out, 'utf8')).toBe(ec.publicKey.export({ type: 'spki', format: 'pem' }));
+    const refused = await fetchKey(sign, join(mkdtempSync(join(tmpdir(), 'fetch-')), '04.pem'));
+    expect(refused.status).toBe(4);
+    expect(refused.stderr.toString()).toContain('needs KEY_AGREEMENT');
   });
 
   it('reports a key KMS does not know', async () => {
