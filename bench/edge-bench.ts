@@ -1,4 +1,4 @@
-import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
+import { constants, createCipheriv, createECDH, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import { DEFAULT_LIMITS, type EdgeConfig, type RouteMode } from '../core/config';
 import { scanJson } from '../core/json-scan';
 import { evaluateJsonPath, type ParsedPath, parseJsonPath } from '../core/jsonpath';
@@ -7,9 +7,15 @@ import { type CompiledEdgeConfig, compileEdgeConfig, protectRequest } from '../e
 import { BENCH_NAMES, BENCH_PATHS, peopleBody, person, recordsFor, SENSITIVE_PATHS } from './records';
 import { type Figure, figure, time } from './stats';
 
+/**
+ * What a bench row measures: the route modes under an RSA key (`rsa`: the post's payload per value;
+ * `envelope`: E1), or `e2`: an envelope route under a P-256 key agreement key.
+ */
+export type BenchKind = RouteMode | 'e2';
+
 /** One measured body size in one mode. */
 export interface EdgeResult {
-  readonly mode: RouteMode;
+  readonly mode: BenchKind;
   readonly label: string;
   readonly records: number;
   readonly fields: number;
@@ -21,7 +27,11 @@ export interface EdgeResult {
   readonly transform: Figure;
   readonly perFieldUs: number;
   readonly perInputMbMs: number;
-  /** publicEncrypt × fields + JSON.parse + JSON.stringify of the same body (ms). */
+  /**
+   * What any implementation must do for the same body (ms): JSON.parse + JSON.stringify, and per
+   * kind: `rsa` publicEncrypt × fields; `envelope` one publicEncrypt + AES-256-GCM × fields with a
+   * random IV each; `e2` one ECDH + AES-256-GCM × fields with counter nonces.
+   */
   readonly floor: Figure;
   /** transform ÷ floor: the median of the ratios of runs made side by side. */
   readonly overFloor: number;
@@ -29,7 +39,8 @@ export interface EdgeResult {
   readonly breakdown: { readonly pathEvaluation: number; readonly scanTwice: number; readonly parse: number; readonly encryptAll: number };
 }
 
-export function edgeConfig(publicKeyPem: string, mode: RouteMode): CompiledEdgeConfig {
+export function edgeConfig(publicKeyPem: string, kind: BenchKind): CompiledEdgeConfig {
+  const mode: RouteMode = kind === 'e2' ? 'envelope' : kind;
   const config: EdgeConfig = {
     keys: [{ id: '01', publicKeyPem }],
     encryptWith: '01',
@@ -74,15 +85,53 @@ export function largestRecords(config: CompiledEdgeConfig): number {
   return low;
 }
 
-/** Measures the transform and its floor for each size, in one mode. */
+/** The floor's encryption of `fields` values of `sample` for a kind (see {@link EdgeResult.floor}). */
+function floorEncrypt(kind: BenchKind, publicKeyPem: string): (fields: number, sample: Buffer) => void {
+  const key = createPublicKey(publicKeyPem);
+  const rsa = (value: Buffer): Buffer => publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, value);
+  const gcm = (aesKey: Buffer, iv: Buffer, value: Buffer): void => {
+    const cipher = createCipheriv('aes-256-gcm', aesKey, iv);
+    cipher.update(value);
+    cipher.final();
+    cipher.getAuthTag();
+  };
+  if (kind === 'rsa')
+    return (fields, sample) => {
+      for (let f = 0; f < fields; f += 1) rsa(sample);
+    };
+  if (kind === 'envelope')
+    return (fields, sample) => {
+      const aesKey = randomBytes(32);
+      rsa(aesKey);
+      for (let f = 0; f < fields; f += 1) gcm(aesKey, randomBytes(12), sample);
+    };
+  const point = Buffer.from(createPublicKey(publicKeyPem).export({ format: 'jwk' }).x as string, 'base64url');
+  const uncompressed = Buffer.concat([
+    Buffer.from([4]),
+    point,
+    Buffer.from(createPublicKey(publicKeyPem).export({ format: 'jwk' }).y as string, 'base64url'),
+  ]);
+  return (fields, sample) => {
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const aesKey = ecdh.computeSecret(uncompressed);
+    const iv = Buffer.alloc(12);
+    for (let f = 0; f < fields; f += 1) {
+      iv.writeUInt32BE(f, 8);
+      gcm(aesKey, iv, sample);
+    }
+  };
+}
+
+/** Measures the transform and its floor for each size, in one kind. */
 export function benchEdge(
   publicKeyPem: string,
-  mode: RouteMode,
+  mode: BenchKind,
   sizes: readonly { label: string; records: number }[],
   runs: number,
 ): EdgeResult[] {
   const config = edgeConfig(publicKeyPem, mode);
-  const key = createPublicKey(publicKeyPem);
+  const encryptFloor = floorEncrypt(mode, publicKeyPem);
   return sizes.map(({ label, records }) => {
     const body = peopleBody(records);
     const out = protect(config, body);
@@ -100,10 +149,7 @@ export function benchEdge(
     for (let i = -2; i < runs; i += 1) {
       const round = { transform: [] as number[], encryptAll: [] as number[], parse: [] as number[], stringify: [] as number[] };
       clock(round.transform, () => protect(config, body));
-      clock(round.encryptAll, () => {
-        for (let f = 0; f < out.fields; f += 1)
-          publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, sample);
-      });
+      clock(round.encryptAll, () => encryptFloor(out.fields, sample));
       clock(round.parse, () => JSON.parse(text));
       clock(round.stringify, () => JSON.stringify(parsed));
       // The first two rounds warm up.
@@ -142,7 +188,7 @@ export function benchEdge(
 }
 
 /** The standard sizes: 1 KB, 10 KB, 100 KB and the largest body whose output fits 1 MB. */
-export function standardSizes(publicKeyPem: string, mode: RouteMode): { label: string; records: number }[] {
+export function standardSizes(publicKeyPem: string, mode: BenchKind): { label: string; records: number }[] {
   return [
     { label: '1 KB', records: recordsFor(1024) },
     { label: '10 KB', records: recordsFor(10 * 1024) },

@@ -109,6 +109,7 @@ export function newE2Key(keyId: string, recipientPoint: Buffer): E2Key {
   }
 }
 
+/** The additional data: version, key id and location, so a moved or relabelled value fails to open. */
 function additionalData(keyId: string, location: string): Buffer {
   return Buffer.from(`edge-fle/${E2_VERSION}\u0000${keyId}\u0000${location}`, 'utf8');
 }
@@ -117,12 +118,19 @@ function additionalData(keyId: string, location: string): Buffer {
 export class E2Sealer {
   private counter = 0;
   private readonly header: Buffer;
+  /** The additional data's fixed start; the location follows. */
+  private readonly aadPrefix: Buffer;
+  /** Reused: createCipheriv copies the nonce. */
+  private readonly nonce = Buffer.alloc(12);
+  /** Reused for the additional data and for kind ‖ value (the cipher reads them before returning). */
+  private scratch = Buffer.alloc(1024);
 
   constructor(
     private readonly key: E2Key,
-    private readonly keyId: string,
+    keyId: string,
   ) {
     this.header = Buffer.concat([key.point, key.commitment]);
+    this.aadPrefix = Buffer.from(`edge-fle/${E2_VERSION}\u0000${keyId}\u0000`, 'utf8');
   }
 
   /**
@@ -134,26 +142,34 @@ export class E2Sealer {
    */
   seal(location: string, kind: ValueKind, value: Uint8Array): string {
     if (this.counter > MAX_COUNTER) throw new RangeError('too many values for one E2 request key');
-    const where = Buffer.from(location, 'utf8');
-    if (where.length > 0xffff) throw new RangeError('an E2 location is at most 65535 bytes');
-    const nonce = Buffer.alloc(12);
-    nonce.writeUInt32BE(this.counter, 8);
-    const head = Buffer.alloc(COUNTER_BYTES + LOCATION_LENGTH_BYTES);
-    head.writeUInt32BE(this.counter, 0);
-    head.writeUInt16BE(where.length, COUNTER_BYTES);
+    const locationBytes = Buffer.byteLength(location, 'utf8');
+    if (locationBytes > 0xffff) throw new RangeError('an E2 location is at most 65535 bytes');
+    const counter = this.counter;
     this.counter += 1;
-    const cipher = createCipheriv('aes-256-gcm', this.key.encryptionKey, nonce);
-    cipher.setAAD(additionalData(this.keyId, location));
-    const sealed = Buffer.concat([
-      this.header,
-      head,
-      where,
-      cipher.update(Buffer.from(kind, 'ascii')),
-      cipher.update(value),
-      cipher.final(),
-      cipher.getAuthTag(),
-    ]);
-    return `${E2_VERSION}.${sealed.toString('base64url')}`;
+    this.nonce.writeUInt32BE(counter, 8);
+    const prefix = this.aadPrefix.length;
+    const need = Math.max(prefix + locationBytes, 1 + value.byteLength);
+    if (this.scratch.length < need) this.scratch = Buffer.alloc(need * 2);
+    const scratch = this.scratch;
+    // One buffer for the whole payload: header, counter, location, ciphertext, tag.
+    const fixed = HEADER_BYTES + COUNTER_BYTES + LOCATION_LENGTH_BYTES;
+    const out = Buffer.allocUnsafe(fixed + locationBytes + 1 + value.byteLength + TAG_BYTES);
+    this.header.copy(out, 0);
+    out.writeUInt32BE(counter, HEADER_BYTES);
+    out.writeUInt16BE(locationBytes, HEADER_BYTES + COUNTER_BYTES);
+    out.write(location, fixed, 'utf8');
+    const cipher = createCipheriv('aes-256-gcm', this.key.encryptionKey, this.nonce);
+    this.aadPrefix.copy(scratch, 0);
+    out.copy(scratch, prefix, fixed, fixed + locationBytes);
+    cipher.setAAD(scratch.subarray(0, prefix + locationBytes));
+    scratch[0] = kind === 's' ? 0x73 : 0x6a;
+    scratch.set(value, 1);
+    let at = fixed + locationBytes;
+    at += cipher.update(scratch.subarray(0, 1 + value.byteLength)).copy(out, at);
+    at += cipher.final().copy(out, at);
+    cipher.getAuthTag().copy(out, at);
+    scratch.fill(0, 0, 1 + value.byteLength);
+    return `${E2_VERSION}.${out.toString('base64url')}`;
   }
 }
 

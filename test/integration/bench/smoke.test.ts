@@ -5,7 +5,9 @@ import { formatResults, runBench } from '../../../bench/run-bench';
 describe('npm run bench (smoke)', () => {
   it('measures every figure and formats the table', async () => {
     const results = await runBench({ quick: true });
-    expect(results.edge.map((e) => e.mode)).toEqual(['rsa', 'envelope']);
+    expect(results.edge.map((e) => e.mode)).toEqual(['rsa', 'envelope', 'e2']);
+    expect(results.markerSizes[0]!.e2).toBeLessThan(results.markerSizes[0]!.e1);
+    expect(results.e2PerField.e2Us.median).toBeGreaterThan(0);
     for (const e of results.edge) {
       expect(e.fields).toBe(e.records * 6);
       expect(e.outputBytes).toBeGreaterThan(e.inputBytes);
