@@ -31,7 +31,6 @@ export const MIN_RSA_BITS = 2048;
 
 /** The KMS key specs for RSA encryption keys. */
 export const RSA_KEY_SPECS = ['RSA_2048', 'RSA_3072', 'RSA_4096'] as const;
-export type RsaKeySpec = (typeof RSA_KEY_SPECS)[number];
 
 /** The KMS key spec for E2: an ECC key with `KEY_AGREEMENT` usage (KMS `DeriveSharedSecret`). */
 export const EC_KEY_SPEC = 'ECC_NIST_P256';

@@ -143,6 +143,15 @@ describe('E2: KMS ECDH P-256 envelopes', () => {
     expect(failure.message).not.toMatch(/Name0|person0|100-45/);
   });
 
+  it('maps KMS throttling of DeriveSharedSecret to Throttled after the SDK retries, with no output', async () => {
+    kms.fault = () => ({ kind: 'error', status: 400, type: 'ThrottlingException' });
+    const failure = await decryptFailure(kmsDecryptor().decrypt(protect(doc), { contentType: 'application/json' }));
+    expect(failure.code).toBe('Throttled');
+    expect(failure.message).toContain('DeriveSharedSecret');
+    expect(kms.requests.length).toBeGreaterThan(1);
+    expect(kms.requests.every((r) => r.target === 'TrentService.DeriveSharedSecret')).toBe(true);
+  });
+
   it('refuses a marker moved to another member as LocationMismatch', async () => {
     const stored = JSON.parse(protect([{ ssn: '123-45-6789', email: 'a@example.com' }]));
     const swapped = JSON.stringify([{ ssn: stored[0].email, email: stored[0].ssn }]);
