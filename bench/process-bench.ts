@@ -8,6 +8,7 @@ import { createDecryptor } from '../decrypt/decryptor';
 import { protectRequest } from '../edge/transform';
 import { loopbackKmsClient } from '../test/helpers/decrypt';
 import { edgeConfig } from './edge-bench';
+import type { E2PerField } from './payload-bench';
 import { peopleBody } from './records';
 import { type Figure, figure, timeAsync } from './stats';
 
@@ -140,4 +141,15 @@ export async function benchDecrypt(
     child.stdin?.end();
     child.kill();
   }
+}
+
+/** E2 sealing per value and its AES-GCM floor, measured in a fresh process (see `e2-child.ts`). */
+export function e2PerFieldInChild(publicKeyFile: string, fields: number, runs: number): E2PerField {
+  const result = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin', 'ts-run.mjs'), 'bench/e2-child.ts', publicKeyFile, String(fields), String(runs)],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`E2 per-field run failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as E2PerField;
 }

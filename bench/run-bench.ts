@@ -5,8 +5,9 @@ import { buildEdgeBundle } from '../cli/bundle';
 import { writeKeyPair } from '../cli/keygen';
 import { type RouteMode, validateConfig } from '../core/config';
 import { benchEdge, type EdgeResult, standardSizes } from './edge-bench';
-import { benchE2PerField, type E2PerField, type MarkerSize, markerSizes } from './payload-bench';
-import { benchDecrypt, coldStart, type DecryptResult, peakMemory } from './process-bench';
+import type { E2PerField, MarkerSize } from './payload-bench';
+import { markerSizes } from './payload-bench';
+import { benchDecrypt, coldStart, type DecryptResult, e2PerFieldInChild, peakMemory } from './process-bench';
 import { SENSITIVE_PATHS } from './records';
 import { type Figure, show } from './stats';
 
@@ -42,7 +43,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-fle-bench-'));
   const keys = writeKeyPair(join(dir, 'keys'), '01', 2048);
   const publicKeyPem = readFileSync(keys.publicFile, 'utf8');
-  const ecPublicKeyPem = readFileSync(writeKeyPair(join(dir, 'keys'), '03', 'ec-p256').publicFile, 'utf8');
+  const ecKeyFile = writeKeyPair(join(dir, 'keys'), '03', 'ec-p256').publicFile;
+  const ecPublicKeyPem = readFileSync(ecKeyFile, 'utf8');
 
   log('edge transform…');
   const edge: EdgeResult[] = [];
@@ -53,7 +55,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   }
   log('payload sizes and E2 per field…');
   const sizes = markerSizes(publicKeyPem, ecPublicKeyPem);
-  const e2PerField = benchE2PerField(ecPublicKeyPem, quick ? 50 : 2000, quick ? 2 : 25);
+  const e2PerField = e2PerFieldInChild(ecKeyFile, quick ? 50 : 2000, quick ? 2 : 25);
 
   log('bundle and cold start…');
   const config = validateConfig(

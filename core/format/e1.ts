@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * The envelope payload: the versioned payload kind for values one RSA block cannot carry (any
@@ -34,7 +34,8 @@ export type ValueKind = 's' | 'j';
 export interface DataKey {
   /** The data key wrapped with RSA-OAEP-SHA-256 under the marker's key. */
   readonly wrappedKey: Buffer;
-  readonly encryptionKey: Buffer;
+  /** A KeyObject: createCipheriv imports a raw Buffer key on every call (slow on Node 24). */
+  readonly encryptionKey: KeyObject;
   readonly commitment: Buffer;
   /** The payload's first parts (version, wrapped key, commitment), the same for every value sealed. */
   readonly header: string;
@@ -62,7 +63,10 @@ export function prepareDataKey(plaintextKey: Uint8Array, wrappedKey: Buffer): Da
   const derive = (label: string): Buffer => Buffer.from(hkdfSync('sha256', plaintextKey, HKDF_SALT, `edge-fle/E1/${label}`, 32));
   const commitment = derive('commitment');
   const header = `${ENVELOPE_VERSION}.${wrappedKey.toString('base64url')}.${commitment.toString('base64url')}.`;
-  return { wrappedKey, encryptionKey: derive('aes-256-gcm'), commitment, header };
+  const aesKey = derive('aes-256-gcm');
+  const encryptionKey = createSecretKey(aesKey);
+  aesKey.fill(0);
+  return { wrappedKey, encryptionKey, commitment, header };
 }
 
 /** A fresh random data key, wrapped by `wrap` (RSA-OAEP-SHA-256 under the marker's public key). */

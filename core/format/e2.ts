@@ -3,6 +3,7 @@ import {
   createDecipheriv,
   createECDH,
   createPublicKey,
+  createSecretKey,
   ECDH,
   hkdfSync,
   type KeyObject,
@@ -64,7 +65,11 @@ export class E2OpenError extends Error {
 export interface E2Key {
   /** The compressed ephemeral public key (33 bytes). */
   readonly point: Buffer;
-  readonly encryptionKey: Buffer;
+  /**
+   * The AES-256-GCM key as a KeyObject: on Node 24, createCipheriv with a raw Buffer key imports it
+   * on every call (about 19 µs per value); with a KeyObject, about 4 µs.
+   */
+  readonly encryptionKey: KeyObject;
   readonly commitment: Buffer;
 }
 
@@ -84,7 +89,10 @@ export function prepareE2Key(sharedSecret: Uint8Array, keyId: string, point: Buf
   if (sharedSecret.byteLength !== 32) throw new E2OpenError('a P-256 shared secret is 32 bytes');
   const info = (label: string): Buffer => Buffer.concat([Buffer.from(`edge-fle/E2/${label}\u0000${keyId}\u0000`, 'utf8'), point]);
   const derive = (label: string, bytes: number): Buffer => Buffer.from(hkdfSync('sha256', sharedSecret, HKDF_SALT, info(label), bytes));
-  return { point, encryptionKey: derive('aes-256-gcm', 32), commitment: derive('commitment', COMMITMENT_BYTES) };
+  const aesKey = derive('aes-256-gcm', 32);
+  const encryptionKey = createSecretKey(aesKey);
+  aesKey.fill(0);
+  return { point, encryptionKey, commitment: derive('commitment', COMMITMENT_BYTES) };
 }
 
 /** The uncompressed point (04 ‖ x ‖ y) of a P-256 public key, or undefined for another kind of key. */
