@@ -34,6 +34,16 @@ function deployedKeyArns(params: DeployParams): Map<string, string> | undefined 
   return arns.size > 0 ? arns : undefined;
 }
 
+/** The key ids whose keySpec the config file states. */
+function statedKeySpecs(configFile: string): Set<string> {
+  try {
+    const raw = JSON.parse(readFileSync(configFile, 'utf8')) as { keys?: { id?: unknown; keySpec?: unknown }[] };
+    return new Set((raw.keys ?? []).filter((k) => typeof k.keySpec === 'string').map((k) => String(k.id)));
+  } catch {
+    return new Set();
+  }
+}
+
 /** Gathers what {@link preflight} judges. Loading the config makes no file but stand-ins under `.build`. */
 export async function gatherFacts(params: DeployParams, deps: Pick<DeployDeps, 'identity'>): Promise<PreflightFacts> {
   let config: PreflightFacts['config'];
@@ -46,7 +56,14 @@ export async function gatherFacts(params: DeployParams, deps: Pick<DeployDeps, '
     if (!(error instanceof ConfigError)) throw error;
     config = { problems: error.problems.map((p) => `${p.where}: ${p.message}`) };
   }
-  return { params, config, keySources, identity: await deps.identity(), deployedKeyArns: deployedKeyArns(params) };
+  return {
+    params,
+    config,
+    keySources,
+    identity: await deps.identity(),
+    deployedKeyArns: deployedKeyArns(params),
+    statedKeySpecs: statedKeySpecs(params.configFile),
+  };
 }
 
 /**

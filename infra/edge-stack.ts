@@ -22,6 +22,8 @@ export interface EdgeStackProps extends StackProps {
   readonly accessLogging: boolean;
   /** The public keys the bundle embeds and where they came from (see `edge-fle-keys.json`). */
   readonly keyManifest: EdgeKeyManifest;
+  /** Add the rule that makes CloudFormation refuse this template (not synthesised by the verified deploy). */
+  readonly gated: boolean;
 }
 
 /** What the function's description says of its keys. */
@@ -57,10 +59,12 @@ export class EdgeStack extends Stack {
         `UNSAFE: built with DEV key(s) ${devKeyIds.join(', ')} that KMS does not hold (edge-fle:unsafeDevKeys): data encrypted by this function can be lost; sandbox accounts only`,
       );
     }
-    if (keyManifest.status === 'placeholder') {
+    if (props.gated) {
       Annotations.of(this).addWarningV2(
         'edge-fle:not-deployable',
-        'synthesised without public keys fetched from KMS: the edge function is a keyless placeholder and CloudFormation refuses to deploy this stack; use npm run deploy',
+        keyManifest.status === 'placeholder'
+          ? 'synthesised without public keys fetched from KMS: the edge function is a keyless placeholder and CloudFormation refuses to deploy this stack; use npm run deploy'
+          : 'not synthesised by npm run deploy, which compares every embedded key with KMS: CloudFormation refuses to deploy this stack; use npm run deploy',
       );
       // CloudFormation checks rules before it creates or changes anything; this one never holds.
       new CfnRule(this, 'NotDeployable', {
@@ -68,7 +72,7 @@ export class EdgeStack extends Stack {
           {
             assert: Fn.conditionEquals('keys-from-kms', 'placeholder'),
             assertDescription:
-              'edge-fle: this template was synthesised without public keys fetched from KMS and must not be deployed; run npm run deploy',
+              'edge-fle: this edge template was not synthesised by npm run deploy (which verifies every embedded public key against KMS) and must not be deployed; run npm run deploy',
           },
         ],
       });

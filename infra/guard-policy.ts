@@ -47,6 +47,13 @@ export function decryptGuardPolicy(params: DeployParams, audiences: readonly Aud
           'iam:PassRole',
           'iam:PutRolePermissionsBoundary',
           'iam:DeleteRolePermissionsBoundary',
+          // A role deleted and made again under the same name would inherit the key policies'
+          // exemptions (they name the role's ARN).
+          'iam:CreateRole',
+          'iam:DeleteRole',
+          'iam:DeleteRolePolicy',
+          'iam:DetachRolePolicy',
+          'iam:UpdateRole',
         ],
         Resource: audiences.map((a) => `arn:aws:iam::${account}:role/${decryptRoleName(params.prefix, a.name)}`),
         Condition: { ArnNotEquals: { 'aws:PrincipalArn': deployRole } },

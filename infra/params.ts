@@ -89,6 +89,10 @@ export function readParams(get: (key: string) => unknown): DeployParams {
   if (!/^[a-z0-9.-]+$/i.test(originDomain) || originDomain.includes('://'))
     problems.push(`${CONTEXT}originDomain must be a domain name, without scheme or path`);
   const domainNames = list('domainNames');
+  for (const name of domainNames) {
+    if (!/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(name))
+      problems.push(`${CONTEXT}domainNames: "${name}" is not a domain name`);
+  }
   const certificateArn = text('certificateArn');
   if (domainNames.length > 0 && certificateArn === undefined)
     problems.push(`${CONTEXT}domainNames need ${CONTEXT}certificateArn (an ACM certificate in us-east-1)`);

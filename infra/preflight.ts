@@ -16,6 +16,8 @@ export interface PreflightFacts {
   readonly identity: Identity;
   /** Key id → ARN, from an earlier deploy's keys stack outputs (undefined on a first deploy). */
   readonly deployedKeyArns: ReadonlyMap<string, string> | undefined;
+  /** Key ids whose `keySpec` the config file states (not read off a PEM another clone may lack). */
+  readonly statedKeySpecs: ReadonlySet<string>;
 }
 
 /** The verdict: refuse on any problem; otherwise what the deploy will do and what to know. */
@@ -49,6 +51,17 @@ export function preflight(facts: PreflightFacts): PreflightReport {
     );
   }
   const account = 'error' in facts.identity ? params.account : facts.identity.account;
+  for (const [name, arn] of [
+    ['certificateArn', params.certificateArn],
+    ['webAclArn', params.webAclArn],
+  ] as const) {
+    const owner = arn === undefined ? undefined : /^arn:aws[a-z-]*:[a-z0-9]+:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1];
+    if (owner !== undefined && account !== undefined && owner !== account) {
+      problems.push(
+        `edge-fle:${name} belongs to account ${owner}; CloudFront needs it in ${account}, the deploy's. Fix: use one of this account's`,
+      );
+    }
+  }
   if (params.originDomain === 'origin.example.com') {
     problems.push('no origin set. Fix: npm run deploy -- -c edge-fle:originDomain=<your API domain>');
   }
@@ -61,6 +74,20 @@ export function preflight(facts: PreflightFacts): PreflightReport {
   for (const key of config.keys) {
     const source = facts.keySources.get(key.id);
     const file = keyFileShown(params.configFile, key.publicKeyFile);
+    if (!facts.statedKeySpecs.has(key.id)) {
+      // Read off the PEM, the spec would differ on a clone without it, and KMS cannot change a key's spec.
+      problems.push(
+        `key ${key.id}: the config does not state its keySpec. Fix: add "keySpec": "${key.keySpec ?? 'RSA_2048'}" (or the spec the key has in KMS) to keys[] in ${params.configFile}, so every clone deploys the same key`,
+      );
+    }
+    if (source?.kind === 'kms') {
+      const recorded = KMS_ARN.exec(source.keyArn);
+      if (recorded && (recorded[1] !== params.dataRegion || (account !== undefined && recorded[2] !== account))) {
+        problems.push(
+          `key ${key.id}: ${file} was fetched from ${source.keyArn}, a key of another Region or account than this deployment (${params.dataRegion}${account ? `, ${account}` : ''}). Fix: move ${file} and its .kms.json away; the deploy fetches this deployment's key`,
+        );
+      }
+    }
     if (source?.kind === 'local') {
       problems.push(
         `key ${key.id}: ${file} is not a KMS public key: ${source.why}. The deploy writes the KMS public key there. Fix: move ${file} (and its .key.pem, if any) away, for example to config/dev-keys/, then run again`,

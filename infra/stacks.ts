@@ -13,6 +13,11 @@ export interface Bundles {
   readonly edgeAssetDir: string;
   /** What the edge bundle embeds (its `edge-fle-keys.json`). */
   readonly edgeKeys: EdgeKeyManifest;
+  /**
+   * Gate the edge stack with a CloudFormation rule that always fails: for every synthesis but the
+   * deploy's verified one (`edge-fle:requireKmsKeys`) and an explicit `edge-fle:unsafeDevKeys`.
+   */
+  readonly edgeGated?: boolean;
   readonly decryptAssetDir: string;
 }
 
@@ -56,6 +61,7 @@ export function addStacks(app: App, params: DeployParams, config: FleConfig, bun
     webAclArn: params.webAclArn,
     accessLogging: params.accessLogging,
     keyManifest: bundles.edgeKeys,
+    gated: bundles.edgeGated === true || bundles.edgeKeys.status === 'placeholder',
     description: `edge-fle: Lambda@Edge field encryption and CloudFront distribution${DESCRIPTION_LABEL[bundles.edgeKeys.status]}`,
   });
   const decrypt = new DecryptStack(app, `${params.prefix}-Decrypt`, {

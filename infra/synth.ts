@@ -45,9 +45,12 @@ export async function defineApp(
     );
   }
   const decrypt = await buildDecryptBundle(`${buildDir}/decrypt`);
+  // Only the deploy's synthesis (verified against KMS next) and an explicit unsafe one may ship.
+  const edgeGated = !(params.requireKmsKeys || params.unsafeDevKeys);
   return addStacks(app, params, loaded.config, {
     edgeAssetDir: edge.directory,
     edgeKeys: edge.manifest,
+    edgeGated,
     decryptAssetDir: decrypt.directory,
   });
 }

@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { normalize } from 'node:path';
 import { isKeyId, markerClose } from '../format/marker';
 import { maxOaepSha256Plaintext } from '../format/sealer';
 import { checkJsonPathSyntax } from '../jsonpath-syntax';
@@ -96,6 +97,7 @@ function validateKeys(raw: Json | undefined, readKeyFile: ReadKeyFile, problem: 
     return [];
   }
   const keys: ResolvedKey[] = [];
+  const files = new Map<string, string>();
   raw.forEach((entry, index) => {
     let where = `keys[${index}]`;
     if (!isObject(entry)) {
@@ -126,6 +128,13 @@ function validateKeys(raw: Json | undefined, readKeyFile: ReadKeyFile, problem: 
       problem(where, 'publicKey must name a PEM file');
       return;
     }
+    const fileKey = normalize(publicKey);
+    const sameFile = files.get(fileKey);
+    if (sameFile !== undefined) {
+      problem(where, `publicKey "${publicKey}" is key ${sameFile}'s file too: each key id needs its own key (KMS makes one key per id)`);
+      return;
+    }
+    if (typeof id === 'string') files.set(fileKey, id);
     const pem = readPublicKey(publicKey, readKeyFile, where, problem);
     if (pem === undefined || !idOk) return;
     const ec = pem.key.asymmetricKeyType === 'ec';
@@ -342,6 +351,11 @@ function isMode(value: Json | undefined): value is RouteMode {
   return typeof value === 'string' && (ROUTE_MODES as readonly string[]).includes(value);
 }
 
+/** An audience name as IAM role names and CloudFormation ids compare it. */
+function audienceSlug(name: string): string {
+  return name.toLowerCase().replace(/-/g, '');
+}
+
 function validateAudiences(raw: Json | undefined, keyIds: ReadonlySet<string>, problem: Report): Audience[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) {
@@ -359,8 +373,10 @@ function validateAudiences(raw: Json | undefined, keyIds: ReadonlySet<string>, p
     if (typeof name === 'string') where += ` (${name})`;
     for (const field of Object.keys(entry)) if (!AUDIENCE_FIELDS.has(field)) problem(where, `unknown property "${field}"`);
     if (typeof name !== 'string' || !/^[A-Za-z0-9-]{1,32}$/.test(name)) problem(where, 'name must be 1 to 32 letters, digits or "-"');
-    else if (names.has(name)) problem(where, `duplicate audience name "${name}"`);
-    else names.add(name);
+    else if (names.has(audienceSlug(name))) {
+      // IAM role names ignore case, and resource ids drop the "-": these would collide when deployed.
+      problem(where, `audience name "${name}" collides with another once case and "-" are ignored (IAM role names and stack ids)`);
+    } else names.add(audienceSlug(name));
     if (!isStringArray(keys) || keys.length === 0) problem(where, 'keys must be a non-empty list of key ids');
     else for (const key of keys) if (!keyIds.has(key)) problem(`${where}.keys`, `"${key}" is not a configured key id`);
     if (!isStringArray(invokers) || invokers.some((arn) => !PRINCIPAL_ARN.test(arn))) {

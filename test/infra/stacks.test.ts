@@ -471,7 +471,8 @@ describe('what synthesis embeds (infra/synth.ts)', () => {
       join(ws.dir, '.build'),
       (line) => warnings.push(line),
     );
-    return { manifest: Template.fromStack(stacks.edge).toJSON().Metadata[PUBLIC_KEYS_METADATA], warnings };
+    const template = Template.fromStack(stacks.edge).toJSON();
+    return { manifest: template.Metadata[PUBLIC_KEYS_METADATA], gated: 'NotDeployable' in (template.Rules ?? {}), warnings };
   }
 
   it('embeds keys fetched from KMS, and nothing else without edge-fle:unsafeDevKeys', async () => {
@@ -483,6 +484,8 @@ describe('what synthesis embeds (infra/synth.ts)', () => {
     await expect(define(ws, { 'edge-fle:requireKmsKeys': true })).rejects.toThrow(/keys\/01\.pem.*Fix: run npm run deploy/);
     const unsafe = await define(ws, { 'edge-fle:unsafeDevKeys': true });
     expect(unsafe.manifest.status).toBe('dev');
+    expect(unsafe.gated).toBe(false);
+    expect(local.gated).toBe(true);
     expect(unsafe.warnings.join('\n')).toContain('UNSAFE');
     // As fle fetch-public-key leaves it: the record matches the PEM, no private key beside it.
     rmSync(ws.privateKeyFile);
@@ -490,6 +493,13 @@ describe('what synthesis embeds (infra/synth.ts)', () => {
     writeKmsRecord(join(ws.dir, 'keys', '01.pem'), { keyArn: KEY_ARN, keySpec: 'RSA_2048', fingerprint: fingerprintOf(pem) });
     const fetched = await define(ws, { 'edge-fle:requireKmsKeys': true });
     expect(fetched.manifest).toEqual({ status: 'kms', keys: [{ id: '01', fingerprint: fingerprintOf(pem), source: 'kms' }] });
+    expect(fetched.gated).toBe(false);
+    // A record proves nothing by itself (it may be a sandbox's, copied): only the deploy, which
+    // compares with KMS next, synthesises an edge CloudFormation accepts.
+    const plain = await define(ws);
+    expect(plain.manifest.status).toBe('kms');
+    expect(plain.gated).toBe(true);
+    expect(plain.warnings).toEqual([]);
     // A PEM swapped after the fetch is local again.
     writeFileSync(join(ws.dir, 'keys', '01.pem'), testKeyPair(2048, 3).publicKeyPem);
     await expect(define(ws, { 'edge-fle:requireKmsKeys': true })).rejects.toThrow(/changed since it was fetched/);

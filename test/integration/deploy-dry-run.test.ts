@@ -3,7 +3,7 @@
  * (against the loopback endpoint), the repository's cdk.json. It checks, prints the plan, and
  * changes nothing.
  */
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeKms, startFakeKms } from '../helpers/kms-server';
@@ -34,9 +34,12 @@ describe('npm run deploy -- --dry-run', () => {
     const ws = makeWorkspace();
     const refused = await dryRun(ws.configFile);
     expect(refused.status).toBe(1);
-    expect(refused.stderr.toString()).toMatch(
-      /refusing to deploy; nothing was created:\n- key 01: .*keys\/01\.pem is not a KMS public key: a private key/,
-    );
+    expect(refused.stderr.toString()).toMatch(/refusing to deploy; nothing was created:\n/);
+    expect(refused.stderr.toString()).toMatch(/- key 01: .*keys\/01\.pem is not a KMS public key: a private key/);
+    expect(refused.stderr.toString()).toMatch(/- key 01: the config does not state its keySpec/);
+    const config = JSON.parse(readFileSync(ws.configFile, 'utf8'));
+    config.keys[0].keySpec = 'RSA_2048';
+    writeFileSync(ws.configFile, JSON.stringify(config));
     renameSync(join(ws.dir, 'keys', '01.pem'), join(ws.dir, 'dev-01.pem'));
     renameSync(ws.privateKeyFile, join(ws.dir, 'dev-01.key.pem'));
     const planned = await dryRun(ws.configFile, '-c', 'edge-fle:account=111122223333');

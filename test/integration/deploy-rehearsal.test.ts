@@ -136,7 +136,7 @@ interface Audience {
 }
 
 /** Key 02 is RSA_3072: every configured key spec deploys from a clean clone. */
-const KEY_SPECS: Record<string, string> = { '02': 'RSA_3072' };
+const KEY_SPECS: Record<string, string> = { '01': 'RSA_2048', '02': 'RSA_3072' };
 
 function writeConfig(keys: string[], encryptWith: string, audiences: Audience[], kmsKeyIds: ReadonlyMap<string, string> = new Map()): void {
   const people = { name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[*].ssn', '$[*].email'], form: ['card_number'] };

@@ -94,6 +94,12 @@ describe('validateConfig', () => {
     ['a PEM that is not a key', (c) => (c.keys[0]!.publicKey = 'keys/garbage.pem'), 'keys[0] (01)', 'not a PEM public key'],
     ['a PEM neither RSA nor P-256', (c) => (c.keys[0]!.publicKey = 'keys/ec.pem'), 'keys[0] (01)', 'an RSA or P-256 key is required'],
     [
+      'two key ids sharing one public key file',
+      (c) => c.keys.push({ id: '02', publicKey: './keys/01.pem' }),
+      'keys[1] (02)',
+      "is key 01's file too",
+    ],
+    [
       'a keySpec that disagrees with a P-256 PEM',
       (c) => Object.assign(c.keys[0]!, { publicKey: 'keys/p256.pem', keySpec: 'RSA_2048' }),
       'keys[0] (01)',
@@ -154,6 +160,16 @@ describe('validateConfig', () => {
     ],
     ['an audience with a bad name', (c) => (c.audiences = [{ name: 'bill ing', keys: ['01'] }]), 'audiences[0] (bill ing)', 'name must be'],
     [
+      'audience names IAM and CloudFormation would read as one',
+      (c) =>
+        (c.audiences = [
+          { name: 'orders-eu', keys: ['01'] },
+          { name: 'OrdersEu', keys: ['01'] },
+        ]),
+      'audiences[1] (OrdersEu)',
+      'collides with another once case and "-" are ignored',
+    ],
+    [
       'an audience with a bad invoker',
       (c) => (c.audiences = [{ name: 'billing', keys: ['01'], invokers: ['billing-app'] }]),
       'audiences[0] (billing)',
@@ -167,7 +183,7 @@ describe('validateConfig', () => {
           { name: 'a', keys: ['01'] },
         ]),
       'audiences[1] (a)',
-      'duplicate audience name',
+      'collides with another once case and "-" are ignored',
     ],
     ['a bad limit', (c) => (c.limits = { maxDepth: 0 }), 'limits.maxDepth', 'whole number'],
     ['no keys', (c) => (c.keys = []), 'keys', 'non-empty list'],

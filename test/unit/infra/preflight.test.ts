@@ -29,6 +29,7 @@ function facts(
     keySources: new Map([['01', source]]),
     identity: { account: '111122223333', arn: 'arn:aws:iam::111122223333:role/deployer' },
     deployedKeyArns: undefined,
+    statedKeySpecs: new Set(['01']),
     ...overrides,
   };
 }
@@ -75,6 +76,32 @@ describe('preflight', () => {
     expect(otherAccount.problems.join('\n')).toMatch(/belongs to account 999988887777/);
     const example = preflight(facts({ config: configWith('arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000') }));
     expect(example.problems).toEqual([]);
+  });
+
+  it('refuses a key whose keySpec the config does not state: a clone without the PEM would ask KMS for another key', () => {
+    const report = preflight(facts({ statedKeySpecs: new Set() }));
+    expect(report.problems).toEqual([
+      expect.stringMatching(/key 01: the config does not state its keySpec\. Fix: add "keySpec": "RSA_2048"/),
+    ]);
+  });
+
+  it('refuses a PEM fetched from a key of another Region or account (a record copied from a sandbox)', () => {
+    const sandbox = 'arn:aws:kms:eu-west-1:999988887777:key/1b2c3d4e-0000-4000-8000-000000000009';
+    const report = preflight(facts({}, { kind: 'kms', keyArn: sandbox, fingerprint: 'sha256:ee' }));
+    expect(report.problems.join('\n')).toMatch(/was fetched from .*999988887777.*another Region or account/);
+  });
+
+  it("refuses a certificate or web ACL of another account than the deploy's", () => {
+    const withCert = readParams(
+      (key) =>
+        ({
+          'edge-fle:originDomain': 'api.example.com',
+          'edge-fle:dataRegion': 'eu-west-1',
+          'edge-fle:domainNames': 'api.example.org',
+          'edge-fle:certificateArn': 'arn:aws:acm:us-east-1:999988887777:certificate/abc',
+        })[key],
+    );
+    expect(preflight(facts({ params: withCert })).problems.join('\n')).toMatch(/certificateArn belongs to account 999988887777/);
   });
 
   it('lists config problems and stops there', () => {
