@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createSecretKey, hkdfSync, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
+import { openTypedGcm, type ValueKind } from './typed-gcm';
 
 /**
  * The envelope payload: the versioned payload kind for values one RSA block cannot carry (any
@@ -27,8 +28,7 @@ const TAG_BYTES = 16;
 const COMMITMENT_BYTES = 32;
 const HKDF_SALT = Buffer.from('edge-fle/E1/hkdf-salt', 'utf8');
 
-/** What an encrypted value was: a JSON string (`s`, its UTF-8 bytes) or any other JSON value (`j`, its JSON text). */
-export type ValueKind = 's' | 'j';
+export type { ValueKind };
 
 /** A data key made ready: the wrapped form travels in each payload, the derived keys never leave memory. */
 export interface DataKey {
@@ -150,16 +150,8 @@ export function parseEnvelope(payload: string): EnvelopeParts | undefined {
  */
 export function openValue(dataKey: DataKey, keyId: string, parts: EnvelopeParts): { kind: ValueKind; value: Buffer } {
   if (!timingSafeEqual(dataKey.commitment, parts.commitment)) throw new EnvelopeOpenError('the data key does not commit to this envelope');
-  const decipher = createDecipheriv('aes-256-gcm', dataKey.encryptionKey, parts.iv);
-  decipher.setAAD(additionalData(keyId, parts.location));
-  decipher.setAuthTag(parts.sealed.subarray(parts.sealed.length - TAG_BYTES));
-  let plain: Buffer;
-  try {
-    plain = Buffer.concat([decipher.update(parts.sealed.subarray(0, parts.sealed.length - TAG_BYTES)), decipher.final()]);
-  } catch {
-    throw new EnvelopeOpenError('the envelope does not authenticate');
-  }
-  const kind = String.fromCharCode(plain[0] ?? 0);
-  if (kind !== 's' && kind !== 'j') throw new EnvelopeOpenError('the envelope holds an unknown value kind');
-  return { kind, value: plain.subarray(1) };
+  const opened = openTypedGcm(dataKey.encryptionKey, parts.iv, additionalData(keyId, parts.location), parts.sealed);
+  if (opened === 'unauthentic') throw new EnvelopeOpenError('the envelope does not authenticate');
+  if (opened === 'unknown-kind') throw new EnvelopeOpenError('the envelope holds an unknown value kind');
+  return opened;
 }

@@ -1,15 +1,5 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createECDH,
-  createPublicKey,
-  createSecretKey,
-  ECDH,
-  hkdfSync,
-  type KeyObject,
-  timingSafeEqual,
-} from 'node:crypto';
-import type { ValueKind } from './e1';
+import { createCipheriv, createECDH, createPublicKey, createSecretKey, ECDH, hkdfSync, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { openTypedGcm, type ValueKind } from './typed-gcm';
 
 /**
  * The E2 payload: the compact envelope for keys that are KMS ECC keys with `KEY_AGREEMENT` usage
@@ -253,16 +243,8 @@ export function openE2(key: E2Key, keyId: string, parts: E2Parts): { kind: Value
   if (!timingSafeEqual(key.commitment, parts.commitment)) throw new E2OpenError('the key does not commit to this payload');
   const nonce = Buffer.alloc(12);
   nonce.writeUInt32BE(parts.counter, 8);
-  const decipher = createDecipheriv('aes-256-gcm', key.encryptionKey, nonce);
-  decipher.setAAD(additionalData(keyId, parts.location));
-  decipher.setAuthTag(parts.sealed.subarray(parts.sealed.length - TAG_BYTES));
-  let plain: Buffer;
-  try {
-    plain = Buffer.concat([decipher.update(parts.sealed.subarray(0, parts.sealed.length - TAG_BYTES)), decipher.final()]);
-  } catch {
-    throw new E2OpenError('the payload does not authenticate');
-  }
-  const kind = String.fromCharCode(plain[0] ?? 0);
-  if (kind !== 's' && kind !== 'j') throw new E2OpenError('the payload holds an unknown value kind');
-  return { kind, value: plain.subarray(1) };
+  const opened = openTypedGcm(key.encryptionKey, nonce, additionalData(keyId, parts.location), parts.sealed);
+  if (opened === 'unauthentic') throw new E2OpenError('the payload does not authenticate');
+  if (opened === 'unknown-kind') throw new E2OpenError('the payload holds an unknown value kind');
+  return opened;
 }

@@ -2,7 +2,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { expect } from 'vitest';
 import { createDecryptor, type DecryptorOptions } from '../../decrypt/decryptor';
 import { DecryptError } from '../../decrypt/errors';
-import { protectRequest } from '../../edge/transform';
+import { type CompiledEdgeConfig, protectRequest } from '../../edge/transform';
 import { compiled, route } from './keys';
 
 export const KEY_ARN_01 = 'arn:aws:kms:us-east-1:111122223333:key/11111111-1111-1111-1111-111111111111';
@@ -21,6 +21,18 @@ export function loopbackKmsClient(url: string, maxAttempts = 3): KMSClient {
 /** A KMS-backed decryptor for key 01 against a loopback endpoint. */
 export function kmsDecryptor(url: string, options: Partial<DecryptorOptions> = {}) {
   return createDecryptor({ keys: [{ id: '01', kmsKeyId: KEY_ARN_01 }], kmsClient: loopbackKmsClient(url), ...options });
+}
+
+/** The body the edge would forward for a JSON document POSTed to `/api/people` under `config`. */
+export function protectJson(config: CompiledEdgeConfig, doc: unknown): string {
+  const outcome = protectRequest(config, {
+    method: 'POST',
+    uri: '/api/people',
+    contentType: 'application/json',
+    body: Buffer.from(JSON.stringify(doc)),
+  });
+  if (outcome.action !== 'replace') throw new Error('expected a protected body');
+  return outcome.body;
 }
 
 /** Runs the edge transform on a body for a route protecting `json` paths (and `card_number` in forms). */

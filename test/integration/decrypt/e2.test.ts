@@ -4,8 +4,8 @@ import { DEFAULT_LIMITS } from '../../../core/config';
 import { createMarkerMatcher } from '../../../core/format/marker';
 import { createDecryptor } from '../../../decrypt/decryptor';
 import jsonPathPlusEngine from '../../../edge/expression-engine-default';
-import { compileEdgeConfig, protectRequest } from '../../../edge/transform';
-import { decryptFailure, KEY_ARN_01, loopbackKmsClient } from '../../helpers/decrypt';
+import { compileEdgeConfig } from '../../../edge/transform';
+import { decryptFailure, KEY_ARN_01, loopbackKmsClient, protectJson } from '../../helpers/decrypt';
 import { route, testKeyPair } from '../../helpers/keys';
 import { type FakeKms, startFakeKms } from '../../helpers/kms-server';
 
@@ -45,16 +45,7 @@ const config = compileEdgeConfig(
   jsonPathPlusEngine,
 );
 
-function protect(doc: unknown): string {
-  const outcome = protectRequest(config, {
-    method: 'POST',
-    uri: '/api/people',
-    contentType: 'application/json',
-    body: Buffer.from(JSON.stringify(doc)),
-  });
-  if (outcome.action !== 'replace') throw new Error('expected a protected body');
-  return outcome.body;
-}
+const protect = (doc: unknown): string => protectJson(config, doc);
 
 const doc = Array.from({ length: 50 }, (_, i) => ({
   id: i,
@@ -171,13 +162,7 @@ describe('E2: KMS ECDH P-256 envelopes', () => {
       },
       jsonPathPlusEngine,
     );
-    const outcome = protectRequest(e1Config, {
-      method: 'POST',
-      uri: '/api/people',
-      contentType: 'application/json',
-      body: Buffer.from(JSON.stringify(doc)),
-    });
-    if (outcome.action !== 'replace') throw new Error('expected a protected body');
+    const outcome = { body: protectJson(e1Config, doc) };
     expect(outcome.body).toContain('#01#E1.');
     const { text } = await kmsDecryptor().rewrap(outcome.body, { id: '03', publicKeyPem: EC_PUBLIC }, { contentType: 'application/json' });
     expect(text).not.toContain('#01#');

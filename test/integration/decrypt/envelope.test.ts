@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMarkerMatcher, scanMarkers } from '../../../core/format/marker';
 import { createDecryptor, type DecryptorOptions } from '../../../decrypt/decryptor';
 import { compileEdgeConfig, protectRequest } from '../../../edge/transform';
-import { decryptFailure, KEY_ARN_01, KEY_ARN_02, loopbackKmsClient } from '../../helpers/decrypt';
+import { decryptFailure, KEY_ARN_01, KEY_ARN_02, loopbackKmsClient, protectJson } from '../../helpers/decrypt';
 import { compiled, edgeConfig, type RouteOverrides, route, testKeyPair } from '../../helpers/keys';
 import { type FakeKms, startFakeKms } from '../../helpers/kms-server';
 
@@ -51,14 +51,7 @@ function protect(
   mode: 'rsa' | 'envelope' = 'envelope',
   cfg = compiled({ routes: [route({ json, mode })] }),
 ) {
-  const outcome = protectRequest(cfg, {
-    method: 'POST',
-    uri: '/api/people',
-    contentType: 'application/json',
-    body: Buffer.from(JSON.stringify(doc)),
-  });
-  if (outcome.action !== 'replace') throw new Error('expected a protected body');
-  return outcome.body;
+  return protectJson(cfg, doc);
 }
 
 describe('envelope mode against the loopback KMS endpoint', () => {
