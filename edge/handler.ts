@@ -7,6 +7,7 @@ import type {
   CloudFrontResultResponse,
 } from 'aws-lambda';
 import { AmbiguousRequestError, MalformedBodyError } from './errors';
+import { emf, type RequestOutcome } from './metrics';
 import { type Rejection, toRejection } from './rejection';
 import { type CompiledEdgeConfig, type ProtectOutcome, protectRequest } from './transform';
 
@@ -19,6 +20,8 @@ export interface HandlerOptions {
   readonly log?: LogSink;
   /** Milliseconds clock, injectable for tests. */
   readonly now?: () => number;
+  /** Wall clock for the metrics' timestamp (ms since the epoch), injectable for tests. */
+  readonly wallClock?: () => number;
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -63,6 +66,7 @@ export function createOriginRequestHandler(
 ): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const now = options.now ?? (() => performance.now());
+  const wallClock = options.wallClock ?? Date.now;
   if (config.unmatched === 'forward') {
     // Once per container: the operator chose to let bodies on unnamed paths through unprotected.
     log(
@@ -81,9 +85,11 @@ export function createOriginRequestHandler(
     const request = cf?.request;
     const body = request?.body;
     let bytesIn = 0;
-    const finish = (entry: Record<string, unknown>): void => {
+    const finish = (entry: Omit<RequestOutcome, 'bytesIn' | 'durationMs'> & Record<string, unknown>): void => {
       const durationMs = Math.round((now() - started) * 1000) / 1000;
-      log(JSON.stringify({ service: 'edge-fle', requestId, method: request?.method, ...entry, bytesIn, durationMs }));
+      // One line: the log record and, in Embedded Metric Format, the request's metrics.
+      const metrics = emf({ ...entry, bytesIn, durationMs }, wallClock());
+      log(JSON.stringify({ service: 'edge-fle', requestId, method: request?.method, ...entry, bytesIn, durationMs, ...metrics }));
     };
     try {
       if (!request) throw new Error('not a CloudFront origin-request event');
@@ -105,6 +111,7 @@ export function createOriginRequestHandler(
           outcome: unprotected ? 'forwarded-unprotected' : 'forwarded',
           route: outcome.route ?? null,
           fields: 0,
+          ...(unprotected ? { policy: config.unmatched } : {}),
         });
         return request;
       }
@@ -122,6 +129,8 @@ export function createOriginRequestHandler(
       finish({
         level: rejection.status >= 500 ? 'ERROR' : 'WARN',
         outcome: 'rejected',
+        route: null,
+        fields: 0,
         status: rejection.status,
         code: rejection.code,
         // The only error text logged is our own (EdgeError messages carry no values).

@@ -116,6 +116,49 @@ describe('origin-request handler', () => {
     }
   });
 
+  it('makes each log line a CloudWatch Embedded Metric Format document whose dimensions are never request values', async () => {
+    const secret = '123-45-6789';
+    const protectedRun = await run(config, originRequestEvent({ body: `[{"ssn":"${secret}"}]`, contentType: 'application/json' }));
+    const rejectedRun = await run(config, originRequestEvent({ body: `[{"ssn":"${secret}"`, contentType: 'application/json' }));
+    const ok = JSON.parse(protectedRun.lines[0]!);
+    expect(ok._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'EdgeFle',
+        Dimensions: [['Outcome']],
+        Metrics: expect.arrayContaining([
+          { Name: 'Requests', Unit: 'Count' },
+          { Name: 'FieldsProtected', Unit: 'Count' },
+          { Name: 'Duration', Unit: 'Milliseconds' },
+        ]),
+      },
+    ]);
+    expect(typeof ok._aws.Timestamp).toBe('number');
+    expect(ok).toMatchObject({ Outcome: 'protected', Requests: 1, FieldsProtected: 1, BytesIn: ok.bytesIn, BytesOut: ok.bytesOut });
+    const rejected = JSON.parse(rejectedRun.lines[0]!);
+    expect(rejected._aws.CloudWatchMetrics[1]).toEqual({
+      Namespace: 'EdgeFle',
+      Dimensions: [['Code']],
+      Metrics: [{ Name: 'Rejections', Unit: 'Count' }],
+    });
+    expect(rejected).toMatchObject({ Outcome: 'rejected', Code: 'MalformedJson', Rejections: 1 });
+    // Every dimension value is one the edge chose: an outcome, a code, a route name, a policy.
+    for (const line of [ok, rejected]) {
+      for (const directive of line._aws.CloudWatchMetrics as { Dimensions: string[][] }[]) {
+        for (const name of directive.Dimensions.flat()) {
+          expect(['protected', 'forwarded', 'forwarded-unprotected', 'rejected', 'MalformedJson', 'people']).toContain(line[name]);
+        }
+      }
+    }
+  });
+
+  it('counts bodies forwarded unprotected by route and policy', async () => {
+    const forwarding = compiled({ unmatched: 'forward' });
+    const { lines } = await run(forwarding, originRequestEvent({ uri: '/elsewhere', body: '{"a":1}', contentType: 'application/json' }));
+    const line = JSON.parse(lines.at(-1)!);
+    expect(line).toMatchObject({ Outcome: 'forwarded-unprotected', Route: '(none)', Policy: 'forward', ForwardedUnprotected: 1 });
+    expect(line._aws.CloudWatchMetrics[1].Dimensions).toEqual([['Route', 'Policy']]);
+  });
+
   it('fails closed with a 500 response when something unexpected breaks', async () => {
     // A key object publicEncrypt cannot use (EC): encryption throws inside the transform.
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
