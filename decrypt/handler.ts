@@ -1,3 +1,4 @@
+import { emfMembers } from '../core/emf';
 import { isKeyId } from '../core/format/marker';
 import type { DecryptKey, Decryptor } from './decryptor';
 import { DecryptError, InvalidRequestError } from './errors';
@@ -65,11 +66,13 @@ export function parseKeysVariable(value: string | undefined): DecryptKey[] {
 export function createDecryptHandler(
   decryptor: Decryptor | DecryptError,
   log: (line: string) => void = (line) => console.log(line),
+  wallClock: () => number = Date.now,
 ): (event: DecryptEvent) => Promise<DecryptResponse> {
   return async (event) => {
     const started = performance.now();
-    const entry = (fields: Record<string, unknown>): void => {
-      log(JSON.stringify({ service: 'edge-fle-decrypt', ...fields, durationMs: Math.round((performance.now() - started) * 1000) / 1000 }));
+    const entry = (fields: Record<string, unknown>, metrics: Record<string, unknown>): void => {
+      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      log(JSON.stringify({ service: 'edge-fle-decrypt', ...fields, durationMs, ...metrics }));
     };
     try {
       if (decryptor instanceof DecryptError) throw decryptor;
@@ -82,11 +85,46 @@ export function createDecryptHandler(
         contentType: event.contentType,
         ...(event.leaveOtherKeys !== undefined ? { leaveUnknown: event.leaveOtherKeys } : {}),
       });
-      entry({ level: 'INFO', outcome: 'decrypted', bytesIn: Buffer.byteLength(event.body), bytesOut: Buffer.byteLength(text), ...stats });
+      entry(
+        { level: 'INFO', outcome: 'decrypted', bytesIn: Buffer.byteLength(event.body), bytesOut: Buffer.byteLength(text), ...stats },
+        emfMembers(
+          [
+            {
+              dimensions: [['Outcome']],
+              metrics: [
+                { name: 'Decrypts', unit: 'Count' },
+                { name: 'Markers', unit: 'Count' },
+                { name: 'KmsCalls', unit: 'Count' },
+                { name: 'DecryptDuration', unit: 'Milliseconds' },
+              ],
+            },
+          ],
+          {
+            Outcome: 'decrypted',
+            Decrypts: 1,
+            Markers: stats.markers,
+            KmsCalls: stats.kmsCalls,
+            DecryptDuration: performance.now() - started,
+          },
+          wallClock(),
+        ),
+      );
       return { body: text };
     } catch (error) {
       const failure = error instanceof DecryptError ? error : new InvalidRequestError('the request could not be decrypted');
-      entry({ level: 'ERROR', outcome: 'failed', code: failure.code });
+      // Failures by code; throttling also on its own, undimensioned, for one alarm across functions.
+      const throttled = failure.code === 'Throttled' ? 1 : 0;
+      entry(
+        { level: 'ERROR', outcome: 'failed', code: failure.code },
+        emfMembers(
+          [
+            { dimensions: [['Code']], metrics: [{ name: 'DecryptFailures', unit: 'Count' }] },
+            { dimensions: [[]], metrics: [{ name: 'KmsThrottles', unit: 'Count' }] },
+          ],
+          { Code: failure.code, DecryptFailures: 1, KmsThrottles: throttled },
+          wallClock(),
+        ),
+      );
       throw failure;
     }
   };

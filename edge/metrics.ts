@@ -1,15 +1,13 @@
+import { emfMembers, type MetricDirective } from '../core/emf';
+
 /**
- * CloudWatch Embedded Metric Format for the edge's per-request log line: the line stays one JSON
- * document, and CloudWatch Logs extracts metrics from it with no library, agent or API call on the
- * hot path. Lambda@Edge writes it in the Region that served the request, so the metrics land there
- * too (namespace {@link EDGE_NAMESPACE}); the dashboard reads every Region.
+ * The edge's per-request metrics, in the Embedded Metric Format of `core/emf.ts`. Lambda@Edge
+ * writes its log line in the Region that served the request, so the metrics land there too
+ * (namespace `EdgeFle`); the dashboard reads every Region.
  *
  * Dimensions are only values the edge chose itself, never anything from the request: the outcome,
  * a stable error code, the config's route name and the unmatched policy.
  */
-
-/** The CloudWatch namespace of every edge-fle metric. */
-export const EDGE_NAMESPACE = 'EdgeFle';
 
 /** What one request came to, as the handler logs it. */
 export interface RequestOutcome {
@@ -36,20 +34,19 @@ export interface RequestOutcome {
  * log(JSON.stringify({ ...line, ...emf({ outcome: 'rejected', code: 'MalformedJson', ... }, Date.now()) }));
  */
 export function emf(request: RequestOutcome, timestamp: number): Record<string, unknown> {
-  const directives: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] = [
+  const directives: MetricDirective[] = [
     {
-      Namespace: EDGE_NAMESPACE,
-      Dimensions: [['Outcome']],
-      Metrics: [
-        { Name: 'Requests', Unit: 'Count' },
-        { Name: 'FieldsProtected', Unit: 'Count' },
-        { Name: 'BytesIn', Unit: 'Bytes' },
-        { Name: 'BytesOut', Unit: 'Bytes' },
-        { Name: 'Duration', Unit: 'Milliseconds' },
+      dimensions: [['Outcome']],
+      metrics: [
+        { name: 'Requests', unit: 'Count' },
+        { name: 'FieldsProtected', unit: 'Count' },
+        { name: 'BytesIn', unit: 'Bytes' },
+        { name: 'BytesOut', unit: 'Bytes' },
+        { name: 'Duration', unit: 'Milliseconds' },
       ],
     },
   ];
-  const members: Record<string, unknown> = {
+  const values: Record<string, string | number> = {
     Outcome: request.outcome,
     Requests: 1,
     FieldsProtected: request.fields,
@@ -58,16 +55,12 @@ export function emf(request: RequestOutcome, timestamp: number): Record<string, 
     Duration: request.durationMs,
   };
   if (request.outcome === 'rejected') {
-    directives.push({ Namespace: EDGE_NAMESPACE, Dimensions: [['Code']], Metrics: [{ Name: 'Rejections', Unit: 'Count' }] });
-    Object.assign(members, { Code: request.code ?? 'InternalError', Rejections: 1 });
+    directives.push({ dimensions: [['Code']], metrics: [{ name: 'Rejections', unit: 'Count' }] });
+    Object.assign(values, { Code: request.code ?? 'InternalError', Rejections: 1 });
   }
   if (request.outcome === 'forwarded-unprotected') {
-    directives.push({
-      Namespace: EDGE_NAMESPACE,
-      Dimensions: [['Route', 'Policy']],
-      Metrics: [{ Name: 'ForwardedUnprotected', Unit: 'Count' }],
-    });
-    Object.assign(members, { Route: request.route ?? '(none)', Policy: request.policy ?? 'forward', ForwardedUnprotected: 1 });
+    directives.push({ dimensions: [['Route', 'Policy']], metrics: [{ name: 'ForwardedUnprotected', unit: 'Count' }] });
+    Object.assign(values, { Route: request.route ?? '(none)', Policy: request.policy ?? 'forward', ForwardedUnprotected: 1 });
   }
-  return { _aws: { Timestamp: timestamp, CloudWatchMetrics: directives }, ...members };
+  return emfMembers(directives, values, timestamp);
 }

@@ -37,6 +37,25 @@ describe('decrypt Lambda handler', () => {
     expect(left.body).toBe(stored);
   });
 
+  it('logs EMF metrics: decrypts, markers and KMS calls by outcome; failures by code; KMS throttles undimensioned', async () => {
+    const lines: string[] = [];
+    const handler = createDecryptHandler(
+      decryptor,
+      (line) => lines.push(line),
+      () => 1_700_000_000_000,
+    );
+    await handler({ body: edgeProtect('[{"ssn":"123-45-6789"}]', 'application/json'), contentType: 'application/json' });
+    await expect(handler({ body: 'x', contentType: 42 as unknown as string })).rejects.toMatchObject({ code: 'InvalidRequest' });
+    const [ok, failed] = lines.map((line) => JSON.parse(line));
+    expect(ok._aws).toMatchObject({
+      Timestamp: 1_700_000_000_000,
+      CloudWatchMetrics: [{ Namespace: 'EdgeFle', Dimensions: [['Outcome']] }],
+    });
+    expect(ok).toMatchObject({ Outcome: 'decrypted', Decrypts: 1, Markers: 1, KmsCalls: 0 });
+    expect(failed._aws.CloudWatchMetrics.map((d: { Dimensions: string[][] }) => d.Dimensions)).toEqual([[['Code']], [[]]]);
+    expect(failed).toMatchObject({ Code: 'InvalidRequest', DecryptFailures: 1, KmsThrottles: 0 });
+  });
+
   it('refuses an event without a string body', async () => {
     const handler = createDecryptHandler(decryptor, () => undefined);
     await expect(handler({ contentType: 'application/json' } as never)).rejects.toMatchObject({ code: 'InvalidRequest' });
