@@ -118,7 +118,7 @@ export function createDecryptHandler(
         { level: 'ERROR', outcome: 'failed', code: failure.code },
         emfMembers(
           [
-            { dimensions: [['Code']], metrics: [{ name: 'DecryptFailures', unit: 'Count' }] },
+            { dimensions: [['Code'], []], metrics: [{ name: 'DecryptFailures', unit: 'Count' }] },
             { dimensions: [[]], metrics: [{ name: 'KmsThrottles', unit: 'Count' }] },
           ],
           { Code: failure.code, DecryptFailures: 1, KmsThrottles: throttled },

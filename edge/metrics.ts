@@ -55,11 +55,12 @@ export function emf(request: RequestOutcome, timestamp: number): Record<string, 
     Duration: request.durationMs,
   };
   if (request.outcome === 'rejected') {
-    directives.push({ dimensions: [['Code']], metrics: [{ name: 'Rejections', unit: 'Count' }] });
+    // By code for the dashboard, and in total (no dimension) for one alarm.
+    directives.push({ dimensions: [['Code'], []], metrics: [{ name: 'Rejections', unit: 'Count' }] });
     Object.assign(values, { Code: request.code ?? 'InternalError', Rejections: 1 });
   }
   if (request.outcome === 'forwarded-unprotected') {
-    directives.push({ dimensions: [['Route', 'Policy']], metrics: [{ name: 'ForwardedUnprotected', unit: 'Count' }] });
+    directives.push({ dimensions: [['Route', 'Policy'], []], metrics: [{ name: 'ForwardedUnprotected', unit: 'Count' }] });
     Object.assign(values, { Route: request.route ?? '(none)', Policy: request.policy ?? 'forward', ForwardedUnprotected: 1 });
   }
   return emfMembers(directives, values, timestamp);

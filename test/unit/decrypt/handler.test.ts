@@ -52,7 +52,7 @@ describe('decrypt Lambda handler', () => {
       CloudWatchMetrics: [{ Namespace: 'EdgeFle', Dimensions: [['Outcome']] }],
     });
     expect(ok).toMatchObject({ Outcome: 'decrypted', Decrypts: 1, Markers: 1, KmsCalls: 0 });
-    expect(failed._aws.CloudWatchMetrics.map((d: { Dimensions: string[][] }) => d.Dimensions)).toEqual([[['Code']], [[]]]);
+    expect(failed._aws.CloudWatchMetrics.map((d: { Dimensions: string[][] }) => d.Dimensions)).toEqual([[['Code'], []], [[]]]);
     expect(failed).toMatchObject({ Code: 'InvalidRequest', DecryptFailures: 1, KmsThrottles: 0 });
   });
 

@@ -137,7 +137,7 @@ describe('origin-request handler', () => {
     const rejected = JSON.parse(rejectedRun.lines[0]!);
     expect(rejected._aws.CloudWatchMetrics[1]).toEqual({
       Namespace: 'EdgeFle',
-      Dimensions: [['Code']],
+      Dimensions: [['Code'], []],
       Metrics: [{ Name: 'Rejections', Unit: 'Count' }],
     });
     expect(rejected).toMatchObject({ Outcome: 'rejected', Code: 'MalformedJson', Rejections: 1 });
@@ -156,7 +156,7 @@ describe('origin-request handler', () => {
     const { lines } = await run(forwarding, originRequestEvent({ uri: '/elsewhere', body: '{"a":1}', contentType: 'application/json' }));
     const line = JSON.parse(lines.at(-1)!);
     expect(line).toMatchObject({ Outcome: 'forwarded-unprotected', Route: '(none)', Policy: 'forward', ForwardedUnprotected: 1 });
-    expect(line._aws.CloudWatchMetrics[1].Dimensions).toEqual([['Route', 'Policy']]);
+    expect(line._aws.CloudWatchMetrics[1].Dimensions).toEqual([['Route', 'Policy'], []]);
   });
 
   it('fails closed with a 500 response when something unexpected breaks', async () => {
