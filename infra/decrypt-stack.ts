@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { Audience } from '../core/config';
 import { EDGE_RUNTIME } from './edge-stack';
 import { decryptFunctionName, decryptRoleName, keyAliasName } from './keys-stack';
+import { DecryptAlarms } from './monitoring';
 
 export interface DecryptStackProps extends StackProps {
   readonly prefix: string;
@@ -15,6 +16,8 @@ export interface DecryptStackProps extends StackProps {
   /** Every configured key id. */
   readonly keyIds: readonly string[];
   readonly logRetentionDays: number;
+  /** SNS topics the alarms notify (the one in this Region is used). */
+  readonly alarmTopicArns: readonly string[];
 }
 
 /**
@@ -64,5 +67,6 @@ export class DecryptStack extends Stack {
         description: `decrypt function for ${audience.name}`,
       });
     }
+    new DecryptAlarms(this, 'Alarms', { topicArns: props.alarmTopicArns });
   }
 }

@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { EdgeKeyManifest } from '../cli/bundle';
+import { EdgeAlarms, EdgeFleDashboard } from './monitoring';
 
 /** Template metadata key holding the {@link EdgeKeyManifest}: what `npm run deploy` checks against KMS. */
 export const PUBLIC_KEYS_METADATA = 'EdgeFle::PublicKeys';
@@ -24,6 +25,15 @@ export interface EdgeStackProps extends StackProps {
   readonly keyManifest: EdgeKeyManifest;
   /** Add the rule that makes CloudFormation refuse this template (not synthesised by the verified deploy). */
   readonly gated: boolean;
+  /** Alarms, the dashboard, and where they look. */
+  readonly monitoring: {
+    readonly topicArns: readonly string[];
+    readonly rejectionAlarmPercent: number;
+    readonly forwardsUnprotected: boolean;
+    readonly edgeRegions: readonly string[];
+    readonly dataRegion: string;
+    readonly decryptFunctionNames: readonly string[];
+  };
 }
 
 /** What the function's description says of its keys. */
@@ -163,6 +173,20 @@ export class EdgeStack extends Stack {
         : {}),
       ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
       ...(logBucket ? { enableLogging: true, logBucket, logFilePrefix: 'cloudfront/' } : {}),
+    });
+    const { monitoring } = props;
+    new EdgeAlarms(this, 'Alarms', {
+      distributionId: this.distribution.distributionId,
+      rejectionRatePercent: monitoring.rejectionAlarmPercent,
+      forwardsUnprotected: monitoring.forwardsUnprotected,
+      topicArns: monitoring.topicArns,
+    });
+    new EdgeFleDashboard(this, 'Dashboard', {
+      prefix: props.prefix,
+      distributionId: this.distribution.distributionId,
+      edgeRegions: monitoring.edgeRegions,
+      dataRegion: monitoring.dataRegion,
+      functionNames: monitoring.decryptFunctionNames,
     });
     new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName });
     new CfnOutput(this, 'EdgeFunctionVersionArn', { value: this.edgeFunction.currentVersion.functionArn });

@@ -41,7 +41,31 @@ export interface DeployParams {
   readonly deployRoleArn: string | undefined;
   /** Principals (rotation jobs) allowed kms:Decrypt on every key besides the decrypt functions. */
   readonly rewrapPrincipals: readonly string[];
+  /** SNS topics the alarms notify: one per Region (us-east-1 for the edge, the data region for decrypt). */
+  readonly alarmTopicArns: readonly string[];
+  /** Alarm when more than this percentage of viewer requests get a 4xx. */
+  readonly rejectionAlarmPercent: number;
+  /** The Regions whose edge metrics the dashboard shows. */
+  readonly edgeRegions: readonly string[];
 }
+
+/** The Regions whose edge metrics the dashboard shows by default: where CloudFront's Regional edge caches run Lambda@Edge. */
+export const DEFAULT_EDGE_REGIONS = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-central-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+];
 
 /** Thrown with every parameter problem. */
 export class ParamsError extends Error {
@@ -114,6 +138,14 @@ export function readParams(get: (key: string) => unknown): DeployParams {
   const invokers = principals('invokers', /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/, 'an IAM principal ARN');
   // Roles only: KMS evaluates aws:PrincipalArn of an assumed role as the role's ARN.
   const rewrapPrincipals = principals('rewrapPrincipals', ROLE_ARN, 'an IAM role ARN');
+  const alarmTopicArns = principals('alarmTopicArns', /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'an SNS topic ARN');
+  const rejectionRaw = get(`${CONTEXT}rejectionAlarmPercent`) ?? 5;
+  const rejectionAlarmPercent = typeof rejectionRaw === 'number' || typeof rejectionRaw === 'string' ? Number(rejectionRaw) : Number.NaN;
+  if (!(rejectionAlarmPercent > 0 && rejectionAlarmPercent <= 100))
+    problems.push(`${CONTEXT}rejectionAlarmPercent must be a percentage above 0`);
+  const edgeRegionList = list('edgeRegions');
+  for (const region of edgeRegionList)
+    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) problems.push(`${CONTEXT}edgeRegions: "${region}" is not a Region name`);
   const deployRoleArn = text('deployRoleArn');
   if (deployRoleArn !== undefined && !ROLE_ARN.test(deployRoleArn)) problems.push(`${CONTEXT}deployRoleArn must be an IAM role ARN`);
   const params: DeployParams = {
@@ -132,6 +164,9 @@ export function readParams(get: (key: string) => unknown): DeployParams {
     requireKmsKeys: flag('requireKmsKeys', false),
     deployRoleArn,
     rewrapPrincipals,
+    alarmTopicArns,
+    rejectionAlarmPercent,
+    edgeRegions: edgeRegionList.length > 0 ? edgeRegionList : DEFAULT_EDGE_REGIONS,
   };
   if (get(`${CONTEXT}allowDevKeys`) !== undefined) {
     problems.push(`${CONTEXT}allowDevKeys is gone: dev keys never reach a deployable template (see README, "Dev keys and deployment")`);

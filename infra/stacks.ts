@@ -4,7 +4,7 @@ import type { EdgeKeyManifest } from '../cli/bundle';
 import type { Audience, FleConfig } from '../core/config';
 import { DecryptStack } from './decrypt-stack';
 import { DESCRIPTION_LABEL, EdgeStack } from './edge-stack';
-import { KeysStack } from './keys-stack';
+import { decryptFunctionName, KeysStack } from './keys-stack';
 import { acknowledgeFindings } from './nag';
 import type { DeployParams } from './params';
 
@@ -61,6 +61,14 @@ export function addStacks(app: App, params: DeployParams, config: FleConfig, bun
     webAclArn: params.webAclArn,
     accessLogging: params.accessLogging,
     keyManifest: bundles.edgeKeys,
+    monitoring: {
+      topicArns: params.alarmTopicArns,
+      rejectionAlarmPercent: params.rejectionAlarmPercent,
+      forwardsUnprotected: config.unmatched === 'forward',
+      edgeRegions: params.edgeRegions,
+      dataRegion: params.dataRegion,
+      decryptFunctionNames: audiences.map((a) => decryptFunctionName(params.prefix, a.name)),
+    },
     gated: bundles.edgeGated === true || bundles.edgeKeys.status === 'placeholder',
     description: `edge-fle: Lambda@Edge field encryption and CloudFront distribution${DESCRIPTION_LABEL[bundles.edgeKeys.status]}`,
   });
@@ -71,6 +79,7 @@ export function addStacks(app: App, params: DeployParams, config: FleConfig, bun
     audiences,
     keyIds: config.keys.map((k) => k.id),
     logRetentionDays: params.logRetentionDays,
+    alarmTopicArns: params.alarmTopicArns,
     description: 'edge-fle: decrypt functions, one per audience',
   });
   acknowledgeFindings({ keys, edge, decrypt }, params);

@@ -366,6 +366,58 @@ describe('decrypt stack', () => {
   });
 });
 
+describe('alarms and the dashboard', () => {
+  const EDGE_TOPIC = 'arn:aws:sns:us-east-1:111122223333:oncall';
+  const DATA_TOPIC = 'arn:aws:sns:eu-west-1:111122223333:oncall';
+
+  it('alarms on the edge rejection rate and 5xx in us-east-1, and on decrypt failures and KMS throttling in the data region, notifying the named topics', () => {
+    const { edge, decrypt } = synth({
+      'edge-fle:dataRegion': 'eu-west-1',
+      'edge-fle:alarmTopicArns': `${EDGE_TOPIC},${DATA_TOPIC}`,
+      'edge-fle:rejectionAlarmPercent': 8,
+    });
+    edge.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '4xxErrorRate',
+      Namespace: 'AWS/CloudFront',
+      Threshold: 8,
+      Dimensions: Match.arrayWith([{ Name: 'Region', Value: 'Global' }]),
+      AlarmActions: [EDGE_TOPIC],
+    });
+    edge.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xxErrorRate', AlarmActions: [EDGE_TOPIC] });
+    // unmatched is "protect" here: no alarm on unprotected forwards.
+    edge.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    decrypt.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DecryptFailures',
+      Namespace: 'EdgeFle',
+      AlarmActions: [DATA_TOPIC],
+    });
+    decrypt.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'KmsThrottles',
+      Namespace: 'EdgeFle',
+      AlarmActions: [DATA_TOPIC],
+    });
+  });
+
+  it('alarms on any body forwarded unprotected when the unmatched policy is forward', async () => {
+    const ws = makeWorkspace();
+    const raw = JSON.parse(readFileSync(ws.configFile, 'utf8'));
+    raw.unmatched = 'forward';
+    writeFileSync(ws.configFile, JSON.stringify(raw));
+    const { edge } = synth({}, loadConfigFile(ws.configFile));
+    edge.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ForwardedUnprotected', Namespace: 'EdgeFle', Threshold: 1 });
+    edge.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '4xxErrorRate', AlarmActions: Match.absent() });
+  });
+
+  it('shows the edge in every listed Region, CloudFront and the decrypt service on one dashboard', () => {
+    const { edge } = synth({ 'edge-fle:edgeRegions': 'us-east-1,eu-west-1,ap-southeast-2', 'edge-fle:dataRegion': 'eu-west-1' });
+    const body = JSON.stringify(Object.values(edge.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody);
+    for (const region of ['us-east-1', 'eu-west-1', 'ap-southeast-2']) expect(body).toContain(`\\"region\\":\\"${region}\\"`);
+    for (const metric of ['Requests', 'Rejections', 'ForwardedUnprotected', '4xxErrorRate', 'DecryptFailures', 'KmsThrottles'])
+      expect(body).toContain(metric);
+    expect(body).toContain('EdgeFle-decrypt-all');
+  });
+});
+
 describe('cross-stack values', () => {
   it('has no stack import or export another: keys, edge and decrypt deploy in any order', () => {
     const { keys, edge, decrypt, stacks } = synth({}, twoKeyConfig);
