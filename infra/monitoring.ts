@@ -17,6 +17,17 @@ function notify(scope: Construct, alarms: readonly cloudwatch.Alarm[], topicArns
 const metric = (name: string, options: Partial<cloudwatch.MetricProps> = {}): cloudwatch.Metric =>
   new cloudwatch.Metric({ namespace: NAMESPACE, metricName: name, statistic: 'Sum', period: Duration.minutes(1), ...options });
 
+/** A CloudFront distribution rate (percent of viewer requests): global, always in us-east-1. */
+function cloudFrontRate(distributionId: string, name: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/CloudFront',
+    metricName: name,
+    dimensionsMap: { DistributionId: distributionId, Region: 'Global' },
+    statistic: 'Average',
+    period: Duration.minutes(1),
+  });
+}
+
 export interface EdgeAlarmsProps {
   readonly distributionId: string;
   /** Alarm when more than this percentage of viewer requests get a 4xx (edge-fle's refusals included). */
@@ -35,14 +46,7 @@ export class EdgeAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: EdgeAlarmsProps) {
     super(scope, id);
-    const cloudfront = (name: string): cloudwatch.Metric =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/CloudFront',
-        metricName: name,
-        dimensionsMap: { DistributionId: props.distributionId, Region: 'Global' },
-        statistic: 'Average',
-        period: Duration.minutes(1),
-      });
+    const cloudfront = (name: string): cloudwatch.Metric => cloudFrontRate(props.distributionId, name);
     this.alarms.push(
       new cloudwatch.Alarm(this, 'RejectionRate', {
         alarmDescription:
@@ -157,16 +161,7 @@ export class EdgeFleDashboard extends Construct {
           new cloudwatch.GraphWidget({
             title: 'CloudFront 4xx and 5xx rates (global, %)',
             width: 24,
-            left: ['4xxErrorRate', '5xxErrorRate'].map(
-              (name) =>
-                new cloudwatch.Metric({
-                  namespace: 'AWS/CloudFront',
-                  metricName: name,
-                  dimensionsMap: { DistributionId: props.distributionId, Region: 'Global' },
-                  statistic: 'Average',
-                  period: Duration.minutes(1),
-                }),
-            ),
+            left: ['4xxErrorRate', '5xxErrorRate'].map((name) => cloudFrontRate(props.distributionId, name)),
           }),
         ],
         [
