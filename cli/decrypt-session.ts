@@ -39,6 +39,34 @@ export interface DecryptValues {
   readonly concurrency?: string | undefined;
 }
 
+/** A decryptor for the config's keys, with the KMS client it made (destroy it when done). */
+export function openDecryptor(values: DecryptValues): { decryptor: Decryptor; config: FleConfig; close(): void } {
+  const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH);
+  const privateKeys = readPrivateKeys(values['private-key'], new Set(config.keys.map((k) => k.id)));
+  const concurrency = positiveInt(values.concurrency, '--concurrency');
+  const keys = keyringFor(config.keys, privateKeys);
+  const endpoint = values['kms-endpoint'];
+  const kmsClient =
+    endpoint || values.region
+      ? new KMSClient({ region: values.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) })
+      : undefined;
+  const decryptor = createDecryptor({
+    keys,
+    knownKeyIds: config.keys.map((k) => k.id),
+    ...(kmsClient ? { kmsClient } : {}),
+    ...(concurrency ? { concurrency } : {}),
+    leaveUnknown: values['leave-unknown'] ?? false,
+  });
+  return { decryptor, config, close: () => kmsClient?.destroy() };
+}
+
+/** The one JSON line a decrypt failure is on stderr: a code and a message, never content. */
+export function decryptFailureLine(error: unknown): string {
+  const code = error instanceof DecryptError ? error.code : 'DecryptFailed';
+  const message = error instanceof DecryptError ? error.message : 'the input could not be processed';
+  return `${JSON.stringify({ code, message })}\n`;
+}
+
 /**
  * Runs `work` with a decryptor for the config's keys: a local private key where `--private-key`
  * names one, KMS (`kmsKeyId`) otherwise. A failure of the data or of KMS is one JSON line on stderr
@@ -49,32 +77,17 @@ export async function withDecryptor(
   io: CliIo,
   work: (decryptor: Decryptor, config: FleConfig, input: string) => Promise<string>,
 ): Promise<number> {
-  const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH);
-  const privateKeys = readPrivateKeys(values['private-key'], new Set(config.keys.map((k) => k.id)));
-  const concurrency = positiveInt(values.concurrency, '--concurrency');
-  const keys = keyringFor(config.keys, privateKeys);
-  const endpoint = values['kms-endpoint'];
-  const kmsClient =
-    endpoint || values.region
-      ? new KMSClient({ region: values.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) })
-      : undefined;
   const input = (await io.stdin()).toString('utf8');
+  let session: ReturnType<typeof openDecryptor> | undefined;
   try {
-    const decryptor = createDecryptor({
-      keys,
-      knownKeyIds: config.keys.map((k) => k.id),
-      ...(kmsClient ? { kmsClient } : {}),
-      ...(concurrency ? { concurrency } : {}),
-      leaveUnknown: values['leave-unknown'] ?? false,
-    });
-    io.stdout(await work(decryptor, config, input));
+    session = openDecryptor(values);
+    io.stdout(await work(session.decryptor, session.config, input));
     return EXIT.ok;
   } catch (error) {
-    const code = error instanceof DecryptError ? error.code : 'DecryptFailed';
-    const message = error instanceof DecryptError ? error.message : 'the input could not be processed';
-    io.stderr(`${JSON.stringify({ code, message })}\n`);
+    if (!(error instanceof DecryptError) && session === undefined) throw error;
+    io.stderr(decryptFailureLine(error));
     return EXIT.refused;
   } finally {
-    kmsClient?.destroy();
+    session?.close();
   }
 }

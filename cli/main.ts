@@ -10,6 +10,7 @@ import { encryptCommand } from './commands/encrypt';
 import { fetchPublicKeyCommand } from './commands/fetch-public-key';
 import { keygenCommand } from './commands/keygen';
 import { rewrapCommand } from './commands/rewrap';
+import { rewrapS3Command } from './commands/rewrap-s3';
 import { serveCommand } from './commands/serve';
 import { CliError, EXIT, UsageError } from './errors';
 import type { CliIo } from './io';
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   encryptCommand,
   decryptCommand,
   rewrapCommand,
+  rewrapS3Command,
   fetchPublicKeyCommand,
   buildEdgeCommand,
   buildDecryptCommand,
