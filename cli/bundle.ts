@@ -92,6 +92,11 @@ export async function buildDecryptBundle(outDir: string): Promise<BundleReport> 
   return bundle(join(projectRoot(), 'decrypt', 'lambda.ts'), outDir, []);
 }
 
+/** Bundles the rotation worker Lambda (`rewrap/lambda.ts`) into `outDir/index.js`, the AWS SDK included. */
+export async function buildRewrapBundle(outDir: string): Promise<BundleReport> {
+  return bundle(join(projectRoot(), 'rewrap', 'lambda.ts'), outDir, []);
+}
+
 /**
  * Provides `fle:edge-config` (the validated config and public keys, as a JSON module) and
  * `fle:expression-engine`: jsonpath-plus only when a path has a filter or script expression, so

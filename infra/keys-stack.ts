@@ -48,6 +48,23 @@ export interface KeysStackProps extends StackProps {
   readonly deployRoleArn?: string;
   /** Roles (rotation jobs) that may also decrypt with every key. */
   readonly rewrapPrincipals?: readonly string[];
+  /** The data-lake rotation's worker, when configured: its role lives here, beside the keys it opens. */
+  readonly rotation?: {
+    readonly bucket: string;
+    readonly prefix: string;
+    readonly destinationPrefix: string | undefined;
+    readonly to: string;
+  };
+}
+
+/** The name of the rotation worker's role (the rotation stack names it without importing it). */
+export function rotationRoleName(prefix: string): string {
+  return `${prefix}-rewrap-worker`;
+}
+
+/** The name of the rotation worker function (its log group is derived from it). */
+export function rotationFunctionName(prefix: string): string {
+  return `${prefix}-rewrap-worker`;
 }
 
 /** The name every decrypt function of an audience has (its log group is derived from it). */
@@ -107,6 +124,7 @@ export class KeysStack extends Stack {
       this.decryptRoles.set(audience.name, role);
     }
 
+    const rotationRole = props.rotation ? this.rotationRole(props.prefix, props.rotation) : undefined;
     const admins = props.adminPrincipals ?? [new iam.AccountRootPrincipal()];
     const deployRole =
       props.deployRoleArn ?? `arn:${this.partition}:iam::${this.account}:role/cdk-hnb659fds-cfn-exec-role-${this.account}-${this.region}`;
@@ -115,6 +133,8 @@ export class KeysStack extends Stack {
       const users = [
         ...props.audiences.filter((a) => a.keys.includes(key.id)).map((a) => (this.decryptRoles.get(a.name) as iam.Role).roleArn),
         ...(props.rewrapPrincipals ?? []),
+        // The rotation opens every key but the one it rewraps to.
+        ...(rotationRole && props.rotation?.to !== key.id ? [rotationRole.roleArn] : []),
       ];
       const ec = key.keySpec === EC_KEY_SPEC;
       // An RSA key decrypts (the post's payload, E1); a P-256 key agrees (E2, DeriveSharedSecret).
@@ -211,5 +231,45 @@ export class KeysStack extends Stack {
         role.addToPolicy(new iam.PolicyStatement({ actions: [action], resources: ids.map((id) => (this.keys.get(id) as kms.Key).keyArn) }));
       }
     }
+    if (rotationRole && props.rotation) {
+      const from = props.keys.filter((k) => k.id !== props.rotation?.to);
+      for (const [action, keys] of [
+        ['kms:Decrypt', from.filter((k) => k.keySpec !== EC_KEY_SPEC)],
+        ['kms:DeriveSharedSecret', from.filter((k) => k.keySpec === EC_KEY_SPEC)],
+      ] as const) {
+        if (keys.length === 0) continue;
+        rotationRole.addToPolicy(
+          new iam.PolicyStatement({ actions: [action], resources: keys.map((k) => (this.keys.get(k.id) as kms.Key).keyArn) }),
+        );
+      }
+    }
+  }
+
+  /** The worker's role: read and write the objects under the prefix, list only there, write its logs. */
+  private rotationRole(prefix: string, rotation: NonNullable<KeysStackProps['rotation']>): iam.Role {
+    const role = new iam.Role(this, 'RewrapWorkerRole', {
+      roleName: rotationRoleName(prefix),
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `edge-fle rotation worker: rewraps s3://${rotation.bucket}/${rotation.prefix} to key ${rotation.to}`,
+    });
+    const objects = (p: string): string => `arn:${this.partition}:s3:::${rotation.bucket}/${p}*`;
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects(rotation.prefix)] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects(rotation.destinationPrefix ?? rotation.prefix)] }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [
+          this.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: `/aws/lambda/${rotationFunctionName(prefix)}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    return role;
   }
 }

@@ -47,6 +47,22 @@ export interface DeployParams {
   readonly rejectionAlarmPercent: number;
   /** The Regions whose edge metrics the dashboard shows. */
   readonly edgeRegions: readonly string[];
+  /** The data-lake rotation (a `<prefix>-Rotation` stack), when `edge-fle:rotationBucket` is set. */
+  readonly rotation: RotationParams | undefined;
+}
+
+/** Where and how the Step Functions rotation rewraps stored objects. */
+export interface RotationParams {
+  readonly bucket: string;
+  readonly prefix: string;
+  /** The key id every marker is rewrapped to. */
+  readonly to: string;
+  /** Write rewrapped objects under this prefix instead of in place. */
+  readonly destinationPrefix: string | undefined;
+  /** The account's KMS request quota for the keys' kind, per second (RSA: 500 by default). */
+  readonly kmsQuotaRps: number;
+  /** The share of that quota the rotation may use, leaving the rest to live decrypts. */
+  readonly quotaShare: number;
 }
 
 /** The Regions whose edge metrics the dashboard shows by default: where CloudFront's Regional edge caches run Lambda@Edge. */
@@ -146,6 +162,27 @@ export function readParams(get: (key: string) => unknown): DeployParams {
   const edgeRegionList = list('edgeRegions');
   for (const region of edgeRegionList)
     if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) problems.push(`${CONTEXT}edgeRegions: "${region}" is not a Region name`);
+  const rotationBucket = text('rotationBucket');
+  let rotation: RotationParams | undefined;
+  if (rotationBucket !== undefined) {
+    const number = (name: string, fallback: number, ok: (n: number) => boolean, what: string): number => {
+      const raw = get(CONTEXT + name) ?? fallback;
+      const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : Number.NaN;
+      if (!ok(n)) problems.push(`${CONTEXT}${name} must be ${what}`);
+      return n;
+    };
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(rotationBucket)) problems.push(`${CONTEXT}rotationBucket must be an S3 bucket name`);
+    const to = text('rotationTo');
+    if (to === undefined) problems.push(`${CONTEXT}rotationTo must name the key id to rewrap to`);
+    rotation = {
+      bucket: rotationBucket,
+      prefix: text('rotationPrefix', '') as string,
+      to: to ?? '',
+      destinationPrefix: text('rotationDestPrefix'),
+      kmsQuotaRps: number('kmsQuotaRps', 500, (n) => Number.isInteger(n) && n >= 1, 'a whole number of requests per second'),
+      quotaShare: number('rotationQuotaShare', 0.5, (n) => n > 0 && n <= 1, 'a fraction above 0 and at most 1'),
+    };
+  }
   const deployRoleArn = text('deployRoleArn');
   if (deployRoleArn !== undefined && !ROLE_ARN.test(deployRoleArn)) problems.push(`${CONTEXT}deployRoleArn must be an IAM role ARN`);
   const params: DeployParams = {
@@ -167,6 +204,7 @@ export function readParams(get: (key: string) => unknown): DeployParams {
     alarmTopicArns,
     rejectionAlarmPercent,
     edgeRegions: edgeRegionList.length > 0 ? edgeRegionList : DEFAULT_EDGE_REGIONS,
+    rotation,
   };
   if (get(`${CONTEXT}allowDevKeys`) !== undefined) {
     problems.push(`${CONTEXT}allowDevKeys is gone: dev keys never reach a deployable template (see README, "Dev keys and deployment")`);

@@ -7,6 +7,7 @@ import { DESCRIPTION_LABEL, EdgeStack } from './edge-stack';
 import { decryptFunctionName, KeysStack } from './keys-stack';
 import { acknowledgeFindings } from './nag';
 import type { DeployParams } from './params';
+import { RotationStack } from './rotation-stack';
 
 /** The bundles the stacks deploy, built beforehand (EdgeFunction cannot run esbuild itself). */
 export interface Bundles {
@@ -19,6 +20,8 @@ export interface Bundles {
    */
   readonly edgeGated?: boolean;
   readonly decryptAssetDir: string;
+  /** The rotation worker's bundle, when `edge-fle:rotationBucket` asks for the rotation stack. */
+  readonly rewrapAssetDir?: string;
 }
 
 /** The app's stacks, for tests and for `infra/app.ts`. */
@@ -26,6 +29,7 @@ export interface EdgeFleStacks {
   readonly keys: KeysStack;
   readonly edge: EdgeStack;
   readonly decrypt: DecryptStack;
+  readonly rotation?: RotationStack;
 }
 
 /** The config's audiences, or one audience `all` holding every key when it names none. */
@@ -49,6 +53,7 @@ export function addStacks(app: App, params: DeployParams, config: FleConfig, bun
     audiences,
     ...(params.deployRoleArn ? { deployRoleArn: params.deployRoleArn } : {}),
     rewrapPrincipals: params.rewrapPrincipals,
+    ...(params.rotation ? { rotation: params.rotation } : {}),
     description: 'edge-fle: RSA KMS keys (retained) and the decrypt roles their policies name',
   });
   const edge = new EdgeStack(app, `${params.prefix}-Edge`, {
@@ -82,7 +87,20 @@ export function addStacks(app: App, params: DeployParams, config: FleConfig, bun
     alarmTopicArns: params.alarmTopicArns,
     description: 'edge-fle: decrypt functions, one per audience',
   });
-  acknowledgeFindings({ keys, edge, decrypt }, params);
+  const rotation =
+    params.rotation && bundles.rewrapAssetDir
+      ? new RotationStack(app, `${params.prefix}-Rotation`, {
+          env: dataEnv,
+          prefix: params.prefix,
+          rotation: params.rotation,
+          keys: config.keys,
+          workerAssetDir: bundles.rewrapAssetDir,
+          logRetentionDays: params.logRetentionDays,
+          description: `edge-fle: rotation of s3://${params.rotation.bucket}/${params.rotation.prefix} to key ${params.rotation.to} (Step Functions Distributed Map)`,
+        })
+      : undefined;
+  const stacks = { keys, edge, decrypt, ...(rotation ? { rotation } : {}) };
+  acknowledgeFindings(stacks, params);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { keys, edge, decrypt };
+  return stacks;
 }

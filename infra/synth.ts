@@ -1,5 +1,5 @@
 import type { App } from 'aws-cdk-lib';
-import { buildDecryptBundle, buildEdgeBundle, buildPlaceholderEdgeBundle } from '../cli/bundle';
+import { buildDecryptBundle, buildEdgeBundle, buildPlaceholderEdgeBundle, buildRewrapBundle } from '../cli/bundle';
 import { loadDeployConfig, undeployableKeyProblems } from '../cli/dev-keys';
 import type { DeployParams } from './params';
 import { addStacks, type EdgeFleStacks } from './stacks';
@@ -45,6 +45,7 @@ export async function defineApp(
     );
   }
   const decrypt = await buildDecryptBundle(`${buildDir}/decrypt`);
+  const rewrap = params.rotation ? await buildRewrapBundle(`${buildDir}/rewrap`) : undefined;
   // Only the deploy's synthesis (verified against KMS next) and an explicit unsafe one may ship.
   const edgeGated = !(params.requireKmsKeys || params.unsafeDevKeys);
   return addStacks(app, params, loaded.config, {
@@ -52,5 +53,6 @@ export async function defineApp(
     edgeKeys: edge.manifest,
     edgeGated,
     decryptAssetDir: decrypt.directory,
+    ...(rewrap ? { rewrapAssetDir: rewrap.directory } : {}),
   });
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDecryptor } from '../../../decrypt/decryptor';
+import { rotationConcurrency } from '../../../infra/rotation-stack';
+import { rewrapBatch } from '../../../rewrap/batch';
 import { rewrapObject } from '../../../rewrap/worker';
 import { edgeProtect, KEY_ARN_01, loopbackKmsClient } from '../../helpers/decrypt';
 import { testKeyPair } from '../../helpers/keys';
@@ -154,6 +156,34 @@ describe('fle rewrap-s3 against s3rver and the loopback KMS', () => {
     expect(result.status, result.stderr.toString()).toBe(0);
     expect(await get('run3/src/a.json')).toBe(json);
     expect(await get('run3/out/a.json')).toContain('#02#');
+  });
+
+  it('runs a Distributed Map batch as the worker Lambda does: results per object, and a throttled batch throws Throttled for the retry', async () => {
+    const json = edgeProtect(JSON.stringify(records), 'application/json', ['$..ssn']);
+    await put('run5/a.json', json, 'application/json');
+    await put('run5/b.json', json, 'application/json');
+    const job = {
+      bucket: 'lake',
+      prefix: 'run5/',
+      to: { id: '02', publicKeyPem: testKeyPair(2048, 1).publicKeyPem },
+      knownKeyIds: ['01', '02'],
+      keys: [{ id: '01', kmsKeyId: KEY_ARN_01 }],
+    };
+    const decryptor = createDecryptor({ keys: job.keys, kmsClient: loopbackKmsClient(kms.url), knownKeyIds: job.knownKeyIds });
+    kms.fault = () => ({ kind: 'error', status: 400, type: 'ThrottlingException' });
+    await expect(rewrapBatch(s3.client, decryptor, job, { Items: [{ Key: 'run5/a.json' }] })).rejects.toMatchObject({ name: 'Throttled' });
+    expect(await get('run5/a.json')).toBe(json);
+    kms.fault = undefined;
+    const { results } = await rewrapBatch(s3.client, decryptor, job, {
+      Items: [{ Key: 'run5/a.json' }, { Key: 'run5/b.json' }, { Key: 'elsewhere/c.json' }],
+    });
+    expect(results.map((r) => [r.key, r.outcome, r.code])).toEqual([
+      ['run5/a.json', 'rewrapped', undefined],
+      ['run5/b.json', 'rewrapped', undefined],
+      ['elsewhere/c.json', 'failed', 'OutsidePrefix'],
+    ]);
+    expect(rotationConcurrency(500, 0.5)).toBe(1);
+    expect(rotationConcurrency(10_000, 0.5)).toBe(25);
   });
 
   it('never overwrites an object changed while it was being rewrapped (ObjectChanged)', async () => {
