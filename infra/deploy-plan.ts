@@ -16,8 +16,8 @@ export type DeployStep =
   | { readonly kind: 'verify-keys'; readonly title: string; readonly assembly: string; readonly edgeStack: string };
 
 /** The stack names of a deployment. */
-export function stackNames(prefix: string): { keys: string; edge: string; decrypt: string } {
-  return { keys: `${prefix}-Keys`, edge: `${prefix}-Edge`, decrypt: `${prefix}-Decrypt` };
+export function stackNames(prefix: string): { keys: string; edge: string; decrypt: string; rotation: string } {
+  return { keys: `${prefix}-Keys`, edge: `${prefix}-Edge`, decrypt: `${prefix}-Decrypt`, rotation: `${prefix}-Rotation` };
 }
 
 /**
@@ -56,7 +56,12 @@ export function deployPlan(params: DeployParams, config: FleConfig, keyArns: Rea
       assembly: DEPLOY_ASSEMBLY_DIR,
       edgeStack: names.edge,
     },
-    { kind: 'cdk-deploy', title: 'edge and decrypt', stacks: [names.edge, names.decrypt], assembly: DEPLOY_ASSEMBLY_DIR },
+    {
+      kind: 'cdk-deploy',
+      title: params.rotation ? 'edge, decrypt and rotation' : 'edge and decrypt',
+      stacks: [names.edge, names.decrypt, ...(params.rotation ? [names.rotation] : [])],
+      assembly: DEPLOY_ASSEMBLY_DIR,
+    },
   );
   return steps;
 }
