@@ -4,11 +4,13 @@ import { dirname, join } from 'node:path';
 import { buildEdgeBundle } from '../cli/bundle';
 import { writeKeyPair } from '../cli/keygen';
 import { type RouteMode, validateConfig } from '../core/config';
+import { rotationConcurrency } from '../infra/rotation-stack';
 import { benchEdge, type EdgeResult, standardSizes } from './edge-bench';
 import type { E2PerField, MarkerSize } from './payload-bench';
 import { markerSizes } from './payload-bench';
 import { benchDecrypt, coldStart, type DecryptResult, e2PerFieldInChild, peakMemory } from './process-bench';
 import { SENSITIVE_PATHS } from './records';
+import { benchRewrap, type RewrapResult, rotationDays } from './rewrap-bench';
 import { type Figure, show } from './stats';
 
 /** Everything `npm run bench` measures. */
@@ -27,6 +29,7 @@ export interface BenchResults {
   /** Records in the decrypt request (6 sensitive fields each). */
   readonly decryptRecords: number;
   readonly memory: readonly { readonly mode: RouteMode; readonly records: number; readonly peakMb: number; readonly addedMb: number }[];
+  readonly rewrap: readonly RewrapResult[];
   readonly targets: Readonly<Record<string, { readonly target: string; readonly value: number; readonly met: boolean }>>;
 }
 
@@ -88,6 +91,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     20,
   );
 
+  log('rewrap throughput against s3rver and the loopback KMS…');
+  const targetKey = writeKeyPair(join(dir, 'keys'), '02', 2048);
+  const rewrap = await benchRewrap(
+    { publicKeyPem, privateKeyFile: keys.privateFile, targetPublicKeyPem: readFileSync(targetKey.publicFile, 'utf8') },
+    ['rsa', 'envelope'],
+    quick ? 2 : 40,
+    quick ? 2 : 25,
+  );
+
   log('memory…');
   const memory = (['rsa', 'envelope'] as const).map((mode) => {
     const largest = edge.filter((e) => e.mode === mode).at(-1) as EdgeResult;
@@ -137,6 +149,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     decrypt,
     decryptRecords: records,
     memory,
+    rewrap,
     targets,
   };
 }
@@ -180,6 +193,13 @@ export function formatResults(r: BenchResults): string {
     `| decrypt, ${r.decryptRecords} records × 6 fields, 20 ms per KMS call | markers | KMS calls | wall time |`,
     '|---|---|---|---|',
     ...r.decrypt.map((d) => `| ${d.mode}, concurrency ${d.concurrency} | ${d.markers} | ${d.kmsCalls} | ${show(d.wall)} |`),
+    '',
+    `| rewrap (fle rewrap-s3's worker, s3rver + loopback KMS, 4 objects at once) | records | records/s | MB/s | KMS calls per record | 100 M records at 500/s × 0.5 (concurrency ${rotationConcurrency(500, 0.5)}) |`,
+    '|---|---|---|---|---|---|',
+    ...r.rewrap.map(
+      (w) =>
+        `| ${w.mode} | ${w.records} | ${w.recordsPerSecond.toFixed(0)} | ${w.mbPerSecond.toFixed(2)} | ${w.kmsCallsPerRecord.toFixed(2)} | ${rotationDays(100_000_000, w.kmsCallsPerRecord, 500, 0.5).toFixed(1)} days, ${(100 * w.kmsCallsPerRecord).toFixed(0)} M calls |`,
+    ),
     '',
     '| memory (fresh process, largest body) | peak RSS | added by the transform |',
     '|---|---|---|',

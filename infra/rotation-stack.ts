@@ -69,7 +69,7 @@ export class RotationStack extends Stack {
       kmsInFlight: KMS_IN_FLIGHT,
     };
     const functionName = rotationFunctionName(props.prefix);
-    const worker = (this.worker = new lambda.Function(this, 'Worker', {
+    this.worker = new lambda.Function(this, 'Worker', {
       functionName,
       description: `edge-fle rotation worker: s3://${rotation.bucket}/${rotation.prefix} to key ${rotation.to}`,
       runtime: EDGE_RUNTIME,
@@ -85,9 +85,9 @@ export class RotationStack extends Stack {
         retention: props.logRetentionDays as logs.RetentionDays,
         removalPolicy: RemovalPolicy.RETAIN,
       }),
-    }));
+    });
 
-    const invoke = new tasks.LambdaInvoke(this, 'RewrapBatch', { lambdaFunction: worker, payloadResponseOnly: true });
+    const invoke = new tasks.LambdaInvoke(this, 'RewrapBatch', { lambdaFunction: this.worker, payloadResponseOnly: true });
     invoke.addRetry({
       errors: ['Throttled'],
       interval: Duration.seconds(2),

@@ -8,6 +8,10 @@ describe('npm run bench (smoke)', () => {
     expect(results.edge.map((e) => e.mode)).toEqual(['rsa', 'envelope', 'e2']);
     expect(results.markerSizes[0]!.e2).toBeLessThan(results.markerSizes[0]!.e1);
     expect(results.e2PerField.e2Us.median).toBeGreaterThan(0);
+    // rsa costs a KMS call per distinct value, an envelope one per stored request.
+    const [rsa, envelope] = results.rewrap;
+    expect(rsa!.kmsCallsPerRecord).toBeGreaterThan(envelope!.kmsCallsPerRecord);
+    expect(rsa!.recordsPerSecond).toBeGreaterThan(0);
     for (const e of results.edge) {
       expect(e.fields).toBe(e.records * 6);
       expect(e.outputBytes).toBeGreaterThan(e.inputBytes);
