@@ -122,9 +122,15 @@ function rotationAcknowledgements(keys: KeysStack, rotation: RotationStack, para
     },
     {
       scope: role,
-      id: `${rule('IAM5')}[Resource::arn:<AWS::Partition>:s3:::${job.bucket}/*]`,
+      id: `${rule('IAM5')}[Resource::arn:<AWS::Partition>:s3:::<${stack.getLogicalId(rotation.results.node.defaultChild as CfnElement)}>/*]`,
       reason:
-        "CDK's Distributed Map result writer grants its object writes on the whole bucket, though it writes only under rewrap-results/; narrowing it to that prefix is a known follow-up (README, Operations).",
+        "The Map Run writes its results into the rotation's own results bucket, which holds nothing else; the wildcard is the result object's key.",
+    },
+    {
+      scope: rotation.results,
+      id: rule('S1'),
+      reason:
+        'The results bucket holds only Map Run manifests (object keys and result codes, no data); it is private, encrypted, TLS-only and expires objects after a year.',
     },
     {
       scope: role,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -41,14 +41,16 @@ export interface RotationStackProps extends StackProps {
 /**
  * Rotation over a data lake: a Step Functions Distributed Map reads the objects under the prefix
  * (S3 listing), hands them in batches to the rewrap worker (the same code as `fle rewrap-s3`),
- * and writes the Map Run's results (every object's outcome and code) under `<prefix>` of
- * `rewrap-results/`. Concurrency comes from the KMS quota the deployer declares; a throttled batch
+ * and writes the Map Run's results (every object's outcome and code) to a results bucket of its
+ * own, under `rewrap-results/<prefix>`: the state machine lists the lake and writes nowhere in it. Concurrency comes from the KMS quota the deployer declares; a throttled batch
  * is retried with exponential, jittered backoff; objects already rewrapped are skipped, so a rerun
  * resumes. The worker's role is in the keys stack, beside the keys it may open.
  */
 export class RotationStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
   readonly worker: lambda.Function;
+  /** Where Map Runs write their results: a bucket of its own, so the state machine writes nowhere in the lake. */
+  readonly results: s3.Bucket;
   readonly maxConcurrency: number;
 
   constructor(scope: Construct, id: string, props: RotationStackProps) {
@@ -96,22 +98,31 @@ export class RotationStack extends Stack {
       jitterStrategy: sfn.JitterType.FULL,
     });
     invoke.addRetry({
-      errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'Lambda.SdkClientException'],
+      // A worker timing out leaves every object whole (each is written once); the retry resumes.
+      errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'Lambda.SdkClientException', 'Sandbox.Timedout'],
       interval: Duration.seconds(2),
       backoffRate: 2,
       maxAttempts: 6,
       jitterStrategy: sfn.JitterType.FULL,
     });
     this.maxConcurrency = rotationConcurrency(rotation.kmsQuotaRps, rotation.quotaShare);
+    this.results = new s3.Bucket(this, 'Results', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const map = new sfn.DistributedMap(this, 'EveryObject', {
       itemReader: new sfn.S3ObjectsItemReader({ bucket, prefix: rotation.prefix }),
       itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: 20 }),
       maxConcurrency: this.maxConcurrency,
-      resultWriterV2: new sfn.ResultWriterV2({ bucket, prefix: `rewrap-results/${rotation.prefix}` }),
+      resultWriterV2: new sfn.ResultWriterV2({ bucket: this.results, prefix: `rewrap-results/${rotation.prefix}` }),
       // A failed batch is in the results; the run goes on with the others.
       toleratedFailurePercentage: 100,
     });
     map.itemProcessor(invoke);
+    new CfnOutput(this, 'ResultsBucket', { value: this.results.bucketName, description: 'where each Map Run writes its results' });
     this.stateMachine = new sfn.StateMachine(this, 'Rotation', {
       stateMachineName: `${props.prefix}-rotation`,
       definitionBody: sfn.DefinitionBody.fromChainable(map),

@@ -441,6 +441,12 @@ describe('rotation over a data lake (Step Functions)', () => {
     expect(text).toMatch(/\\"ErrorEquals\\":\[\\"Throttled\\"\][^}]*\\"BackoffRate\\":2/);
     expect(text).toContain('JitterStrategy');
     expect(text).toContain('rewrap-results/exports/');
+    // The state machine writes its results into a bucket of its own, never into the lake.
+    const writes = Object.values(rotation!.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+      .filter((st) => [st.Action].flat().some((a) => a === 's3:PutObject'));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const st of writes) expect(JSON.stringify(st.Resource)).not.toContain(':s3:::lake');
     expect(text).toContain('DISTRIBUTED');
   });
 
