@@ -32,6 +32,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, '01.pem'), testKeyPair().publicKeyPem);
   writeFileSync(join(dir, '02.pem'), testKeyPair(2048, 1).publicKeyPem);
   writeFileSync(join(dir, '02.key.pem'), testKeyPair(2048, 1).privateKeyPem);
+  // A key the config lists but this machine cannot open (no kmsKeyId, no private key).
+  writeFileSync(join(dir, '03.pem'), testKeyPair(2048, 2).publicKeyPem);
   configFile = join(dir, 'fields.json');
   writeFileSync(
     configFile,
@@ -39,6 +41,7 @@ beforeAll(async () => {
       keys: [
         { id: '01', publicKey: '01.pem', kmsKeyId: KEY_ARN_01 },
         { id: '02', publicKey: '02.pem' },
+        { id: '03', publicKey: '03.pem' },
       ],
       encryptWith: '01',
       routes: [{ name: 'people', methods: ['POST'], path: '/api/people*', json: ['$..ssn'], form: ['card_number'] }],
@@ -147,6 +150,17 @@ describe('fle rewrap-s3 against s3rver and the loopback KMS', () => {
     const calm = await rewrapS3('run2/');
     expect(calm.status, calm.stderr.toString()).toBe(0);
     expect(await get('run2/a.json')).toContain('#02#');
+  });
+
+  it('reports an object holding a marker of a key it cannot open as UnknownKey, and leaves it whole', async () => {
+    const json = edgeProtect(JSON.stringify(records), 'application/json', ['$..ssn']).replaceAll('#01#', '#03#').replaceAll('#10#', '#30#');
+    await put('run6/a.json', json, 'application/json');
+    const result = await rewrapS3('run6/');
+    expect(result.status).toBe(1);
+    expect(JSON.parse(readFileSync(join(dir, 'run6_manifest.json'), 'utf8')).failed).toEqual([
+      { key: 'run6/a.json', outcome: 'failed', code: 'UnknownKey' },
+    ]);
+    expect(await get('run6/a.json')).toBe(json);
   });
 
   it('writes to a destination prefix when asked, leaving the source as it was', async () => {
