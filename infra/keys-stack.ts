@@ -108,19 +108,7 @@ export class KeysStack extends Stack {
         description: `edge-fle decrypt function for audience ${audience.name}: kms:Decrypt on keys ${audience.keys.join(', ')} only`,
       });
       // Logs go to the function's own log group (created with a retention by the decrypt stack).
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [
-            this.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: `/aws/lambda/${functionName}:*`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
-        }),
-      );
+      role.addToPolicy(this.functionLogs(functionName));
       this.decryptRoles.set(audience.name, role);
     }
 
@@ -257,19 +245,22 @@ export class KeysStack extends Stack {
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects(rotation.destinationPrefix ?? rotation.prefix)] }),
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [
-          this.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: `/aws/lambda/${rotationFunctionName(prefix)}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
+    role.addToPolicy(this.functionLogs(rotationFunctionName(prefix)));
     return role;
+  }
+
+  /** Writing to one function's own log group (created with a retention by the function's stack), nothing else. */
+  private functionLogs(functionName: string): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [
+        this.formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: `/aws/lambda/${functionName}:*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+    });
   }
 }
