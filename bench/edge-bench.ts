@@ -9,6 +9,7 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { DEFAULT_LIMITS, type EdgeConfig, type RouteMode } from '../core/config';
+import { p256Point } from '../core/format/e2';
 import { scanJson } from '../core/json-scan';
 import { evaluateJsonPath, type ParsedPath, parseJsonPath } from '../core/jsonpath';
 import { ResultTooLargeError } from '../edge/errors';
@@ -116,12 +117,7 @@ function floorEncrypt(kind: BenchKind, publicKeyPem: string): (fields: number, s
       const aesKey = createSecretKey(raw);
       for (let f = 0; f < fields; f += 1) gcm(aesKey, randomBytes(12), sample);
     };
-  const point = Buffer.from(createPublicKey(publicKeyPem).export({ format: 'jwk' }).x as string, 'base64url');
-  const uncompressed = Buffer.concat([
-    Buffer.from([4]),
-    point,
-    Buffer.from(createPublicKey(publicKeyPem).export({ format: 'jwk' }).y as string, 'base64url'),
-  ]);
+  const uncompressed = p256Point(createPublicKey(publicKeyPem)) as Buffer;
   return (fields, sample) => {
     const ecdh = createECDH('prime256v1');
     ecdh.generateKeys();

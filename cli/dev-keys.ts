@@ -34,7 +34,7 @@ export interface DeployConfig {
 export function loadDeployConfig(configFile: string, devKeys: DevKeys): DeployConfig {
   const made: string[] = [];
   const byFile = new Map<string, KeySource>();
-  const bitsFor = configuredBits(configFile);
+  const shapeFor = configuredShapes(configFile);
   const reader: KeyFileReader = (absolutePath, asWritten) => {
     if (devKeys === 'none' || existsSync(absolutePath) || !absolutePath.endsWith('.pem')) {
       const pem = readFileSync(absolutePath, 'utf8');
@@ -43,7 +43,7 @@ export function loadDeployConfig(configFile: string, devKeys: DevKeys): DeployCo
     }
     const id = basename(absolutePath, '.pem');
     const file = devKeys === 'in-place' ? absolutePath : join(resolve(DEV_KEY_DIR), `${id}.pem`);
-    const shape = bitsFor.get(asWritten) ?? 2048;
+    const shape = shapeFor.get(asWritten) ?? 2048;
     // A stand-in made earlier for another key shape is made again (build only: it holds no data).
     if (!existsSync(file) || (devKeys === 'build' && shapeOf(file) !== shape)) {
       writeKeyPair(dirname(file), id, shape);
@@ -89,19 +89,19 @@ export function undeployableKeyProblems(loaded: DeployConfig): string[] {
  * → ec-p256), so a stand-in key matches the key KMS will hold. A config that cannot be read yields
  * none: loading it reports why.
  */
-function configuredBits(configFile: string): Map<string, KeyShape> {
-  const bits = new Map<string, KeyShape>();
+function configuredShapes(configFile: string): Map<string, KeyShape> {
+  const shapes = new Map<string, KeyShape>();
   try {
     const raw = JSON.parse(readFileSync(configFile, 'utf8')) as { keys?: { publicKey?: unknown; keySpec?: unknown }[] };
     for (const key of raw.keys ?? []) {
       const size = typeof key.keySpec === 'string' ? /^RSA_(\d+)$/.exec(key.keySpec)?.[1] : undefined;
-      if (typeof key.publicKey === 'string' && size) bits.set(key.publicKey, Number(size));
-      if (typeof key.publicKey === 'string' && key.keySpec === EC_KEY_SPEC) bits.set(key.publicKey, 'ec-p256');
+      if (typeof key.publicKey === 'string' && size) shapes.set(key.publicKey, Number(size));
+      if (typeof key.publicKey === 'string' && key.keySpec === EC_KEY_SPEC) shapes.set(key.publicKey, 'ec-p256');
     }
   } catch {
     // Reported by loadConfigFile.
   }
-  return bits;
+  return shapes;
 }
 
 function shapeOf(file: string): KeyShape | undefined {

@@ -27,6 +27,11 @@ export const ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion',
 ];
 
+/** How a key is opened: an RSA key decrypts (the post's payload, E1); a P-256 key agrees (E2). */
+function useAction(key: ResolvedKey): 'kms:Decrypt' | 'kms:DeriveSharedSecret' {
+  return key.keySpec === EC_KEY_SPEC ? 'kms:DeriveSharedSecret' : 'kms:Decrypt';
+}
+
 /** Uses of a key only the decrypt roles (and declared rotation jobs) may make. */
 export const USE_ACTIONS = ['kms:Decrypt', 'kms:DeriveSharedSecret'];
 
@@ -125,8 +130,7 @@ export class KeysStack extends Stack {
         ...(rotationRole && props.rotation?.to !== key.id ? [rotationRole.roleArn] : []),
       ];
       const ec = key.keySpec === EC_KEY_SPEC;
-      // An RSA key decrypts (the post's payload, E1); a P-256 key agrees (E2, DeriveSharedSecret).
-      const use = ec ? 'kms:DeriveSharedSecret' : 'kms:Decrypt';
+      const use = useAction(key);
       const statements = [
         new iam.PolicyStatement({ sid: 'Administration', principals: [...admins], actions: ADMIN_ACTIONS, resources: ['*'] }),
         // IAM decides who of the account may try; the deny below leaves only the deployment.
@@ -208,28 +212,26 @@ export class KeysStack extends Stack {
       new CfnOutput(this, `KeyArn${key.id}`, { value: kmsKey.keyArn, description: `KMS key ARN for key id ${key.id}` });
     }
 
+    const byId = new Map(props.keys.map((k) => [k.id, k]));
     for (const audience of props.audiences) {
-      const role = this.decryptRoles.get(audience.name) as iam.Role;
-      const specOf = new Map(props.keys.map((k) => [k.id, k.keySpec]));
-      for (const [action, ids] of [
-        ['kms:Decrypt', audience.keys.filter((id) => specOf.get(id) !== EC_KEY_SPEC)],
-        ['kms:DeriveSharedSecret', audience.keys.filter((id) => specOf.get(id) === EC_KEY_SPEC)],
-      ] as const) {
-        if (ids.length === 0) continue;
-        role.addToPolicy(new iam.PolicyStatement({ actions: [action], resources: ids.map((id) => (this.keys.get(id) as kms.Key).keyArn) }));
-      }
+      this.grantUse(
+        this.decryptRoles.get(audience.name) as iam.Role,
+        audience.keys.map((id) => byId.get(id) as ResolvedKey),
+      );
     }
-    if (rotationRole && props.rotation) {
-      const from = props.keys.filter((k) => k.id !== props.rotation?.to);
-      for (const [action, keys] of [
-        ['kms:Decrypt', from.filter((k) => k.keySpec !== EC_KEY_SPEC)],
-        ['kms:DeriveSharedSecret', from.filter((k) => k.keySpec === EC_KEY_SPEC)],
-      ] as const) {
-        if (keys.length === 0) continue;
-        rotationRole.addToPolicy(
-          new iam.PolicyStatement({ actions: [action], resources: keys.map((k) => (this.keys.get(k.id) as kms.Key).keyArn) }),
-        );
-      }
+    // The rotation opens every key but the one it rewraps to.
+    if (rotationRole && props.rotation)
+      this.grantUse(
+        rotationRole,
+        props.keys.filter((k) => k.id !== props.rotation?.to),
+      );
+  }
+
+  /** Lets `role` open `keys`, each with the one action its kind needs, on exactly those key ARNs. */
+  private grantUse(role: iam.Role, keys: readonly ResolvedKey[]): void {
+    for (const action of ['kms:Decrypt', 'kms:DeriveSharedSecret'] as const) {
+      const arns = keys.filter((k) => useAction(k) === action).map((k) => (this.keys.get(k.id) as kms.Key).keyArn);
+      if (arns.length > 0) role.addToPolicy(new iam.PolicyStatement({ actions: [action], resources: arns }));
     }
   }
 

@@ -54,6 +54,17 @@ function readable(text: string, kind: ObjectKind): string {
   }
 }
 
+/** Finds markers of every known key but the target; made once per target, not per object. */
+const matchers = new WeakMap<RewrapTarget, ReturnType<typeof createMarkerMatcher>>();
+function otherKeysMatcher(target: RewrapTarget): ReturnType<typeof createMarkerMatcher> {
+  let matcher = matchers.get(target);
+  if (!matcher) {
+    matcher = createMarkerMatcher(target.knownKeyIds.filter((id) => id !== target.to.id));
+    matchers.set(target, matcher);
+  }
+  return matcher;
+}
+
 /** Rewraps one object's text, all or nothing; JSON Lines line by line. */
 async function rewrapText(decryptor: Decryptor, text: string, kind: ObjectKind, to: RewrapTarget['to']): Promise<string> {
   const contentType = CONTENT_TYPES[kind];
@@ -71,7 +82,7 @@ async function rewrapText(decryptor: Decryptor, text: string, kind: ObjectKind, 
  * refuse a write over a newer version. A failure writes nothing, so no object is ever half rewrapped.
  */
 export async function rewrapObject(s3: S3Client, decryptor: Decryptor, target: RewrapTarget, key: string): Promise<ObjectResult> {
-  const others = createMarkerMatcher(target.knownKeyIds.filter((id) => id !== target.to.id));
+  const others = otherKeysMatcher(target);
   try {
     const got = await s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: key }));
     const kind = objectKind(key, got.ContentType);

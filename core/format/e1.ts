@@ -28,8 +28,6 @@ const TAG_BYTES = 16;
 const COMMITMENT_BYTES = 32;
 const HKDF_SALT = Buffer.from('edge-fle/E1/hkdf-salt', 'utf8');
 
-export type { ValueKind };
-
 /** A data key made ready: the wrapped form travels in each payload, the derived keys never leave memory. */
 export interface DataKey {
   /** The data key wrapped with RSA-OAEP-SHA-256 under the marker's key. */

@@ -107,9 +107,14 @@ export function newE2Key(keyId: string, recipientPoint: Buffer): E2Key {
   }
 }
 
+/** The additional data's fixed start; the location's UTF-8 bytes follow it. */
+function additionalDataPrefix(keyId: string): Buffer {
+  return Buffer.from(`edge-fle/${E2_VERSION}\u0000${keyId}\u0000`, 'utf8');
+}
+
 /** The additional data: version, key id and location, so a moved or relabelled value fails to open. */
 function additionalData(keyId: string, location: string): Buffer {
-  return Buffer.from(`edge-fle/${E2_VERSION}\u0000${keyId}\u0000${location}`, 'utf8');
+  return Buffer.concat([additionalDataPrefix(keyId), Buffer.from(location, 'utf8')]);
 }
 
 /** Seals the values of one request and key, numbering their nonces. */
@@ -128,7 +133,7 @@ export class E2Sealer {
     keyId: string,
   ) {
     this.header = Buffer.concat([key.point, key.commitment]);
-    this.aadPrefix = Buffer.from(`edge-fle/${E2_VERSION}\u0000${keyId}\u0000`, 'utf8');
+    this.aadPrefix = additionalDataPrefix(keyId);
   }
 
   /**

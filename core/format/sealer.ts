@@ -1,8 +1,9 @@
 import { constants, createPublicKey, type KeyObject, publicEncrypt } from 'node:crypto';
 import type { FieldRule } from '../config';
-import { type DataKey, envelopePayloadLength, newDataKey, sealValue, type ValueKind } from './e1';
+import { type DataKey, envelopePayloadLength, newDataKey, sealValue } from './e1';
 import { E2Sealer, e2PayloadLength, newE2Key, p256Point } from './e2';
 import { encodeRsaPayload, markerWriter } from './marker';
+import type { ValueKind } from './typed-gcm';
 
 /** Largest plaintext one RSA-OAEP block with SHA-256 holds for a modulus of `bits`: k - 2·32 - 2. */
 export function maxOaepSha256Plaintext(bits: number): number {
