@@ -86,3 +86,16 @@ export class ResultTooLargeError extends EdgeError {
 export class PathEvaluationError extends EdgeError {
   readonly code = 'PathEvaluationFailed';
 }
+
+/**
+ * The edge secret could not be unwrapped (KMS unreachable, throttled, or answering with another
+ * key): a body that needs it is refused whole, nothing is forwarded. Retried on a later request.
+ */
+export class SecretUnavailableError extends EdgeError {
+  readonly code = 'EdgeSecretUnavailable';
+}
+
+/** A searchable field holds something other than a string (deterministic markers are for strings). */
+export class SearchableValueError extends EdgeError {
+  readonly code = 'SearchableNotString';
+}

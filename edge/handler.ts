@@ -6,7 +6,8 @@ import type {
   CloudFrontRequestResult,
   CloudFrontResultResponse,
 } from 'aws-lambda';
-import { AmbiguousRequestError, MalformedBodyError } from './errors';
+import type { SecretKeys } from '../core/format/secret';
+import { AmbiguousRequestError, MalformedBodyError, SecretUnavailableError } from './errors';
 import { emf, type RequestOutcome } from './metrics';
 import { type Rejection, toRejection } from './rejection';
 import { type CompiledEdgeConfig, type ProtectOutcome, protectRequest } from './transform';
@@ -22,6 +23,11 @@ export interface HandlerOptions {
   readonly now?: () => number;
   /** Wall clock for the metrics' timestamp (ms since the epoch), injectable for tests. */
   readonly wallClock?: () => number;
+  /**
+   * The edge secret's keys (from `createSecretSource`), when the config declares the secret: awaited
+   * before any body is sealed; a failure refuses the request with 503 `EdgeSecretUnavailable`.
+   */
+  readonly secret?: () => Promise<SecretKeys>;
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -30,6 +36,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -95,15 +102,21 @@ export function createOriginRequestHandler(
       if (!request) throw new Error('not a CloudFront origin-request event');
       const bytes = body?.data ? decodeBody(body.data, body.encoding) : Buffer.alloc(0);
       bytesIn = bytes.byteLength;
-      const outcome: ProtectOutcome = protectRequest(config, {
-        method: request.method,
-        uri: request.uri,
-        querystring: request.querystring,
-        contentType: header(request.headers, 'content-type'),
-        contentEncoding: header(request.headers, 'content-encoding'),
-        body: bytes,
-        truncated: body?.inputTruncated === true,
-      });
+      const secret =
+        config.secret && (bytes.byteLength > 0 || body?.inputTruncated === true) ? await secretKeys(options.secret) : undefined;
+      const outcome: ProtectOutcome = protectRequest(
+        config,
+        {
+          method: request.method,
+          uri: request.uri,
+          querystring: request.querystring,
+          contentType: header(request.headers, 'content-type'),
+          contentEncoding: header(request.headers, 'content-encoding'),
+          body: bytes,
+          truncated: body?.inputTruncated === true,
+        },
+        secret,
+      );
       if (outcome.action === 'forward' || !body) {
         const unprotected = outcome.action === 'forward' && outcome.unprotected === true;
         finish({
@@ -139,6 +152,16 @@ export function createOriginRequestHandler(
       return errorResponse(rejection, requestId);
     }
   };
+}
+
+/** The secret's keys, or the 503 refusal (its cause names the failure, never a value). */
+async function secretKeys(source: (() => Promise<SecretKeys>) | undefined): Promise<SecretKeys> {
+  try {
+    if (!source) throw new Error('no edge secret source was given to the handler');
+    return await source();
+  } catch (error) {
+    throw new SecretUnavailableError('the edge secret is unavailable (KMS); nothing was forwarded, retry shortly', { cause: error });
+  }
 }
 
 function replaceBody(request: CloudFrontRequest, data: string): void {

@@ -4,7 +4,7 @@ import type { RequestSealer } from '../core/format/sealer';
 import { decodeJsonString, escapePointer, pointerSegments, scanJson } from '../core/json-scan';
 import { evaluateJsonPath, type ParsedPath, type PathMatch } from '../core/jsonpath';
 import type { NameMatcher } from '../core/names';
-import { BodyLimitError, MalformedBodyError, MarkerInjectionError, PathEvaluationError } from './errors';
+import { BodyLimitError, MalformedBodyError, MarkerInjectionError, PathEvaluationError, SearchableValueError } from './errors';
 import type { ExpressionEngine } from './expression-engine';
 import { type FieldEdit, spliceFields } from './splice';
 
@@ -310,6 +310,8 @@ function locateValues(text: string, root: PointerNode, sealer: RequestSealer): F
     return { node, pointer: node ? `${frame.pointer}/${escapePointer(segment as string)}` : '' };
   };
   const sealJson = (rule: FieldRule, pointer: string, start: number, end: number): void => {
+    // Equality search is over strings: a number or object here would need its own normalisation.
+    if (rule.index !== undefined) throw new SearchableValueError('a searchable field holds a value that is not a string');
     const raw = Buffer.from(text.slice(start, end), 'utf8');
     edits.push({ start, end, prefix: '"', suffix: '"', plan: sealer.plan(rule, 'j', raw, `json:${pointer}`) });
   };

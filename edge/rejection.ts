@@ -28,6 +28,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   PathEvaluationFailed: 422,
   BodyTruncated: 413,
   ResultTooLarge: 413,
+  SearchableNotString: 422,
+  EdgeSecretUnavailable: 503,
 };
 
 /**

@@ -1,6 +1,7 @@
-import type { EdgeConfig, FieldRule, JsonField, Limits, Route, UnmatchedPolicy } from '../core/config';
+import type { EdgeConfig, EdgeSecretVersion, FieldRule, JsonField, Limits, Route, UnmatchedPolicy } from '../core/config';
 import { createMarkerMatcher, type MarkerMatcher } from '../core/format/marker';
-import { type EdgeKey, importEdgeKey, RequestSealer } from '../core/format/sealer';
+import { type CompiledIndex, compileIndexes, type EdgeKey, importEdgeKey, RequestSealer } from '../core/format/sealer';
+import type { SecretKeys } from '../core/format/secret';
 import { parseJsonPath } from '../core/jsonpath';
 import { parseMediaType } from '../core/media-type';
 import { createNameMatcher, type NameMatcher } from '../core/names';
@@ -10,6 +11,7 @@ import {
   AmbiguousRequestError,
   BodyTruncatedError,
   MalformedBodyError,
+  SecretUnavailableError,
   UnmatchedRouteError,
   UnsupportedMediaTypeError,
 } from './errors';
@@ -42,6 +44,9 @@ export interface CompiledEdgeConfig {
   /** The config's sensitive names, protected in every body on every path. */
   readonly names: NameMatcher<FieldRule>;
   readonly unmatched: UnmatchedPolicy;
+  /** The edge secret version to unwrap (once per container) before sealing; absent: no proofs, no indexes. */
+  readonly secret: EdgeSecretVersion | undefined;
+  readonly indexes: ReadonlyMap<string, CompiledIndex>;
 }
 
 /**
@@ -51,9 +56,11 @@ export interface CompiledEdgeConfig {
  */
 export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEngine): CompiledEdgeConfig {
   const keys = new Map(config.keys.map((k) => [k.id, importEdgeKey(k.id, k.publicKeyPem)] as const));
-  for (const field of [...config.names, ...config.routes.flatMap((r) => [...r.json, ...r.form])]) {
+  const indexes = compileIndexes(config.indexes ?? []);
+  for (const field of [...config.names, ...config.routes.flatMap((r) => [...r.json, ...r.form]), ...indexes.values()]) {
     if (!keys.has(field.key)) throw new RangeError(`a field names an unknown key id "${field.key}"`);
   }
+  if (indexes.size > 0 && !config.secret) throw new RangeError('searchable indexes need the edge secret');
   const compileField = (field: JsonField): CompiledJsonField => {
     const parsed = parseJsonPath(field.path);
     if (typeof parsed === 'string') throw new RangeError(`bad JSONPath "${field.path}": ${parsed}`);
@@ -74,6 +81,8 @@ export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEn
     expressions,
     names: createNameMatcher<FieldRule>(nameEntries),
     unmatched: config.unmatched,
+    secret: config.secret,
+    indexes,
   };
 }
 
@@ -115,7 +124,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  *   contentType: 'application/json', body: Buffer.from('[{"ssn":"123-45-6789"}]') });
  * // { action: 'replace', route: 'people', fields: 1, body: '[{"ssn":"#01#…#10#"}]' }
  */
-export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput): ProtectOutcome {
+export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput, secret?: SecretKeys): ProtectOutcome {
   const hasBody = input.body.byteLength > 0 || input.truncated === true;
   const query = input.querystring ?? '';
   const canonical = canonicalPath(input.uri);
@@ -135,10 +144,15 @@ export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput):
   if (!route && config.unmatched === 'reject') {
     throw new UnmatchedRouteError('no route names this path, and the config refuses bodies on such paths');
   }
-  return protectBody(config, route, input);
+  return protectBody(config, route, input, secret);
 }
 
-function protectBody(config: CompiledEdgeConfig, route: CompiledRoute | undefined, input: ProtectInput): ProtectOutcome {
+function protectBody(
+  config: CompiledEdgeConfig,
+  route: CompiledRoute | undefined,
+  input: ProtectInput,
+  secret: SecretKeys | undefined,
+): ProtectOutcome {
   const where = route ? `route "${route.name}"` : 'this path';
   const media = parseMediaType(input.contentType);
   if (media === undefined) {
@@ -173,8 +187,10 @@ function protectBody(config: CompiledEdgeConfig, route: CompiledRoute | undefine
   } catch {
     throw new MalformedBodyError('InvalidUtf8', 'the body is not valid UTF-8');
   }
+  // With the secret declared, every marker carries a proof: nothing is sealed without it.
+  if (config.secret && !secret) throw new SecretUnavailableError('the edge secret is unavailable; retry shortly');
   const context = {
-    sealer: new RequestSealer(config.keys),
+    sealer: new RequestSealer(config.keys, secret ? { keys: secret, indexes: config.indexes } : undefined),
     markers: config.markers,
     limits: config.limits,
     expressions: config.expressions,

@@ -1,7 +1,8 @@
 import type { EdgeConfig, FleConfig } from './types';
 
-/** The subset of a config the edge bundle needs: no KMS ARNs, no file names. */
+/** The subset of a config the edge bundle needs: no RSA key ARNs; the current edge secret version, wrapped by KMS. */
 export function toEdgeConfig(config: FleConfig): EdgeConfig {
+  const current = config.edgeSecret?.versions.find((v) => v.version === config.edgeSecret?.current);
   return {
     keys: config.keys.map(({ id, publicKeyPem }) => ({ id, publicKeyPem })),
     encryptWith: config.encryptWith,
@@ -9,6 +10,8 @@ export function toEdgeConfig(config: FleConfig): EdgeConfig {
     unmatched: config.unmatched,
     routes: config.routes,
     limits: config.limits,
+    ...(current ? { secret: current } : {}),
+    indexes: config.indexes,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The config's types and constants: what a valid config holds, and the problems an invalid one has.
  */
+import type { Normalization } from '../normalize';
 
 /** HTTP methods CloudFront forwards; a route naming anything else is a config error. */
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -69,6 +70,57 @@ export interface FieldRule {
   readonly key: string;
   /** The field's own `mode`, or its route's. */
   readonly mode: RouteMode;
+  /**
+   * The searchable index the field belongs to: its values get deterministic `D1` markers (the same
+   * normalised value, the same marker), under the index's key id. Absent: randomised markers.
+   */
+  readonly index?: string;
+}
+
+/** A searchable index: equality search over the fields that name it. */
+export interface SearchIndex {
+  /** Lower-case letters, digits, `_` and `-`; it appears in every marker of the index. */
+  readonly name: string;
+  /** The key id its markers carry (decrypt audiences are scoped by key id): the index's `key`, or `encryptWith`. */
+  readonly key: string;
+  /** Bump to change the normalisation or re-key the index alone (1 to 255). */
+  readonly version: number;
+  /** What makes two spellings one value; applied in a fixed order (see `core/normalize.ts`). */
+  readonly normalize: readonly Normalization[];
+}
+
+/** One version of the edge secret, as its file holds it. */
+export type EdgeSecretVersion =
+  | {
+      readonly version: number;
+      readonly file: string;
+      readonly source: 'kms';
+      /** The symmetric KMS key that wrapped it (as GenerateDataKey returned it: a key ARN). */
+      readonly kmsKeyId: string;
+      /** KMS ciphertext of the secret, base64; opened with KMS Decrypt and `secretEncryptionContext(version)`. */
+      readonly ciphertextBlob: string;
+    }
+  | {
+      readonly version: number;
+      readonly file: string;
+      readonly source: 'local';
+      /** A development secret in clear, base64: never deployable (like a local dev key). */
+      readonly secret: string;
+    };
+
+/** The edge secret: what makes searchable markers and proves which markers the edge made. */
+export interface EdgeSecretConfig {
+  /** The symmetric KMS key (multi-Region) that wraps every version; `npm run deploy` makes new versions with it. */
+  readonly kmsKeyId?: string;
+  /** The version the edge writes with. */
+  readonly current: number;
+  /** Every version still readable: the current one and those markers in storage may still use. */
+  readonly versions: readonly EdgeSecretVersion[];
+  /**
+   * Decrypt markers that carry no proof (written before the secret existed, or by the reference
+   * post's code). Off by default: then a marker minted with only the public key does not decrypt.
+   */
+  readonly acceptUnprovenMarkers: boolean;
 }
 
 /** A JSONPath and how what it selects is protected. */
@@ -125,6 +177,9 @@ export interface FleConfig {
   readonly limits: Limits;
   /** Empty when the config names none: then one decrypt function holds every key. */
   readonly audiences: readonly Audience[];
+  /** Absent: no searchable fields, and markers carry no proof. */
+  readonly edgeSecret?: EdgeSecretConfig;
+  readonly indexes: readonly SearchIndex[];
 }
 
 /** The part of a config the edge function needs, baked into its bundle. */
@@ -135,6 +190,10 @@ export interface EdgeConfig {
   readonly unmatched: UnmatchedPolicy;
   readonly routes: readonly Route[];
   readonly limits: Limits;
+  /** The secret version the edge writes with; absent when the config declares no edge secret. */
+  readonly secret?: EdgeSecretVersion;
+  /** The searchable indexes (absent: none). */
+  readonly indexes?: readonly SearchIndex[];
 }
 
 /** One thing wrong with a config, with where it is. */

@@ -4,6 +4,7 @@ import { isKeyId, markerClose } from '../format/marker';
 import { maxOaepSha256Plaintext } from '../format/sealer';
 import { checkJsonPathSyntax } from '../jsonpath-syntax';
 import { foldName } from '../names';
+import { checkIndexUse, validateEdgeSecret, validateIndexes } from './searchable';
 import {
   type Audience,
   ConfigError,
@@ -32,14 +33,25 @@ import {
 
 const KMS_KEY_ID =
   /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_+=,.@:-]+|alias\/[A-Za-z0-9/_-]+|(mrk-)?[A-Za-z0-9-]{1,64})$/;
-const TOP_LEVEL = new Set(['$schema', 'keys', 'encryptWith', 'names', 'unmatched', 'routes', 'limits', 'audiences']);
-const NAME_FIELDS = new Set(['name', 'key', 'mode']);
+const TOP_LEVEL = new Set([
+  '$schema',
+  'keys',
+  'encryptWith',
+  'names',
+  'unmatched',
+  'routes',
+  'limits',
+  'audiences',
+  'edgeSecret',
+  'indexes',
+]);
+const NAME_FIELDS = new Set(['name', 'key', 'mode', 'index']);
 const KEY_FIELDS = new Set(['id', 'publicKey', 'kmsKeyId', 'keySpec']);
 const AUDIENCE_FIELDS = new Set(['name', 'keys', 'invokers']);
 const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
 const ROUTE_FIELDS = new Set(['name', 'methods', 'path', 'caseSensitive', 'json', 'form', 'mode']);
-const JSON_FIELD_FIELDS = new Set(['path', 'key', 'mode']);
-const FORM_FIELD_FIELDS = new Set(['name', 'key', 'mode']);
+const JSON_FIELD_FIELDS = new Set(['path', 'key', 'mode', 'index']);
+const FORM_FIELD_FIELDS = new Set(['name', 'key', 'mode', 'index']);
 const LIMIT_FIELDS = new Set(['maxDepth', 'maxValues']);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -84,9 +96,22 @@ export function validateConfig(raw: unknown, readKeyFile: ReadKeyFile): FleConfi
   const routes = validateRoutes(raw.routes, defaultKey, keyIds, names.length > 0, problem);
   const limits = validateLimits(raw.limits, problem);
   const audiences = validateAudiences(raw.audiences, keyIds, problem);
+  const edgeSecret = validateEdgeSecret(raw.edgeSecret, readKeyFile, problem);
+  const indexes = validateIndexes(raw.indexes, defaultKey, keyIds, problem);
+  checkIndexUse(names, routes, indexes, raw.edgeSecret !== undefined, problem);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { keys, encryptWith: encryptWith as string, names, unmatched: unmatched as UnmatchedPolicy, routes, limits, audiences };
+  return {
+    keys,
+    encryptWith: encryptWith as string,
+    names,
+    unmatched: unmatched as UnmatchedPolicy,
+    routes,
+    limits,
+    audiences,
+    ...(edgeSecret ? { edgeSecret } : {}),
+    indexes,
+  };
 }
 
 type Report = (where: string, message: string) => void;
@@ -213,10 +238,14 @@ function readRule(
   keyIds: ReadonlySet<string>,
   problem: Report,
 ): FieldRule {
-  const { key = defaults.key, mode = defaults.mode } = field;
+  const { key = defaults.key, mode = defaults.mode, index } = field;
   if (typeof key !== 'string' || !keyIds.has(key)) problem(at, `key "${String(key)}" is not a configured key id`);
   if (!isMode(mode)) problem(at, `mode must be one of ${ROUTE_MODES.join(', ')}`);
-  return { key: String(key), mode: isMode(mode) ? mode : defaults.mode };
+  if (index !== undefined && typeof index !== 'string') problem(at, 'index must name one index (a field belongs to at most one)');
+  if (typeof index === 'string' && (field.key !== undefined || field.mode !== undefined)) {
+    problem(at, 'a searchable field takes its key from its index and has no mode: drop "key" and "mode"');
+  }
+  return { key: String(key), mode: isMode(mode) ? mode : defaults.mode, ...(typeof index === 'string' ? { index } : {}) };
 }
 
 function validateNames(raw: Json | undefined, encryptWith: string, keyIds: ReadonlySet<string>, problem: Report): NameField[] {

@@ -1,8 +1,12 @@
 import { constants, createPublicKey, type KeyObject, publicEncrypt } from 'node:crypto';
-import type { FieldRule } from '../config';
+import type { FieldRule, SearchIndex } from '../config';
+import { normalizer } from '../normalize';
+import { d1PayloadLength, sealD1 } from './d1';
 import { type DataKey, envelopePayloadLength, newDataKey, sealValue } from './e1';
 import { E2Sealer, e2PayloadLength, newE2Key, p256Point } from './e2';
 import { encodeRsaPayload, markerWriter } from './marker';
+import { PROOF_OVERHEAD, prove } from './proof';
+import type { SecretKeys } from './secret';
 import type { ValueKind } from './typed-gcm';
 
 /** Largest plaintext one RSA-OAEP block with SHA-256 holds for a modulus of `bits`: k - 2·32 - 2. */
@@ -51,10 +55,28 @@ function rsaEncrypt(key: EdgeKey, plaintext: Uint8Array): Buffer {
 /** How one value will be sealed: its marker's exact length (for sizing) and the sealing itself. */
 export interface SealPlan {
   /** Which payload kind the value gets. */
-  readonly payload: 'rsa' | 'envelope' | 'e2';
+  readonly payload: 'rsa' | 'envelope' | 'e2' | 'd1';
   readonly markerLength: number;
   seal(): string;
 }
+
+/** A searchable index made ready: its normaliser built once. */
+export interface CompiledIndex extends SearchIndex {
+  readonly normalizeValue: (value: string) => string;
+}
+
+/** Compiles the config's indexes for {@link RequestSealer}. */
+export function compileIndexes(indexes: readonly SearchIndex[]): ReadonlyMap<string, CompiledIndex> {
+  return new Map(indexes.map((index) => [index.name, { ...index, normalizeValue: normalizer(index.normalize) }] as const));
+}
+
+/** The edge secret's keys and the indexes they serve: with it, markers carry proofs and indexes work. */
+export interface SealingSecret {
+  readonly keys: SecretKeys;
+  readonly indexes: ReadonlyMap<string, CompiledIndex>;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Seals the values of one request. Under a P-256 key every value gets E2, under the request's one
@@ -67,31 +89,70 @@ export class RequestSealer {
   private readonly dataKeys = new Map<string, DataKey>();
   private readonly e2Sealers = new Map<string, E2Sealer>();
 
-  constructor(private readonly keys: ReadonlyMap<string, EdgeKey>) {}
+  /**
+   * @param secret - the edge secret's keys, when the config declares one: then every randomised
+   *   marker carries a proof (`proof.ts`) and fields with an index get `D1` markers.
+   */
+  constructor(
+    private readonly keys: ReadonlyMap<string, EdgeKey>,
+    private readonly secret?: SealingSecret,
+  ) {}
 
   /** Plans sealing `value` (a string's UTF-8 bytes, or another value's JSON text) made at `location`. */
   plan(rule: FieldRule, kind: ValueKind, value: Uint8Array, location: string): SealPlan {
+    if (rule.index !== undefined) return this.searchable(rule.index, kind, value);
     const key = this.keys.get(rule.key);
     if (!key) throw new RangeError(`no public key for key id "${rule.key}"`);
+    const inner = this.randomised(key, rule, kind, value, location);
+    const secret = this.secret;
+    if (!secret)
+      return { payload: inner.payload, markerLength: key.marker.overhead + inner.length, seal: () => key.marker.wrap(inner.seal()) };
+    return {
+      payload: inner.payload,
+      markerLength: key.marker.overhead + PROOF_OVERHEAD + inner.length,
+      seal: () => key.marker.wrap(prove(secret.keys, key.id, inner.seal())),
+    };
+  }
+
+  /** A searchable value: normalised, then sealed deterministically under its index's key. */
+  private searchable(name: string, kind: ValueKind, value: Uint8Array): SealPlan {
+    const index = this.secret?.indexes.get(name);
+    if (!this.secret || !index) throw new RangeError(`index "${name}" needs the edge secret and a declared index`);
+    if (kind !== 's') throw new RangeError('a searchable value is a string');
+    const key = this.keys.get(index.key);
+    if (!key) throw new RangeError(`no public key for key id "${index.key}"`);
+    const normalized = Buffer.from(index.normalizeValue(utf8.decode(value)), 'utf8');
+    const keys = this.secret.keys;
+    return {
+      payload: 'd1',
+      markerLength: key.marker.overhead + d1PayloadLength(index, keys.version, normalized.byteLength),
+      seal: () => key.marker.wrap(sealD1(keys, key.id, index, normalized)),
+    };
+  }
+
+  /** The inner payload of a randomised value: its kind, exact length and sealing. */
+  private randomised(
+    key: EdgeKey,
+    rule: FieldRule,
+    kind: ValueKind,
+    value: Uint8Array,
+    location: string,
+  ): { payload: SealPlan['payload']; length: number; seal(): string } {
     if (key.point) {
       const point = key.point;
       return {
         payload: 'e2',
-        markerLength: key.marker.overhead + e2PayloadLength(Buffer.byteLength(location, 'utf8'), value.byteLength),
-        seal: () => key.marker.wrap(this.e2Sealer(key.id, point).seal(location, kind, value)),
+        length: e2PayloadLength(Buffer.byteLength(location, 'utf8'), value.byteLength),
+        seal: () => this.e2Sealer(key.id, point).seal(location, kind, value),
       };
     }
     if (rule.mode === 'rsa' && kind === 's' && value.byteLength <= key.maxPlaintextBytes) {
-      return {
-        payload: 'rsa',
-        markerLength: key.rsaMarkerLength,
-        seal: () => key.marker.wrap(encodeRsaPayload(rsaEncrypt(key, value))),
-      };
+      return { payload: 'rsa', length: key.rsaMarkerLength - key.marker.overhead, seal: () => encodeRsaPayload(rsaEncrypt(key, value)) };
     }
     return {
       payload: 'envelope',
-      markerLength: key.marker.overhead + envelopePayloadLength(key.modulusBytes, Buffer.byteLength(location, 'utf8'), value.byteLength),
-      seal: () => key.marker.wrap(sealValue(this.dataKey(key), key.id, location, kind, value)),
+      length: envelopePayloadLength(key.modulusBytes, Buffer.byteLength(location, 'utf8'), value.byteLength),
+      seal: () => sealValue(this.dataKey(key), key.id, location, kind, value),
     };
   }
 
