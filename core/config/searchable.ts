@@ -50,21 +50,19 @@ export function validateEdgeSecret(raw: Json | undefined, readFile: ReadKeyFile,
   }
   const read: EdgeSecretVersion[] = [];
   const seen = new Set<number>();
-  versions.forEach((entry, i) => {
+  for (const [i, entry] of versions.entries()) {
     const at = `${where}.versions[${i}]`;
-    if (!isObject(entry)) {
-      problem(at, 'must be an object {version, file}');
-      return;
+    const problemHere = versionProblem(entry, seen);
+    if (problemHere) {
+      problem(at, problemHere);
+      continue;
     }
-    for (const field of Object.keys(entry)) if (!VERSION_FIELDS.has(field)) problem(at, `unknown property "${field}"`);
-    const { version, file } = entry;
-    if (!isVersion(version)) return problem(at, `version must be a whole number from 1 to ${MAX_VERSION}`);
-    if (seen.has(version)) return problem(at, `version ${version} is listed twice`);
+    const { version, file } = entry as { version: number; file: string };
+    for (const field of Object.keys(entry as object)) if (!VERSION_FIELDS.has(field)) problem(at, `unknown property "${field}"`);
     seen.add(version);
-    if (typeof file !== 'string' || file === '') return problem(at, 'file must name the secret version file');
     const secret = readSecretFile(file, version, readFile, `${at} (${file})`, problem);
     if (secret) read.push(secret);
-  });
+  }
   if (!isVersion(current) || !seen.has(current)) problem(`${where}.current`, 'must be one of the listed versions');
   for (const version of read) {
     if (version.source === 'kms' && typeof kmsKeyId === 'string' && !sameKey(version.kmsKeyId, kmsKeyId)) {
@@ -77,6 +75,15 @@ export function validateEdgeSecret(raw: Json | undefined, readFile: ReadKeyFile,
     versions: read,
     acceptUnprovenMarkers: acceptUnprovenMarkers === true,
   };
+}
+
+/** What is wrong with a `versions` entry's shape, if anything. */
+function versionProblem(entry: Json, seen: ReadonlySet<number>): string | undefined {
+  if (!isObject(entry)) return 'must be an object {version, file}';
+  if (!isVersion(entry.version)) return `version must be a whole number from 1 to ${MAX_VERSION}`;
+  if (seen.has(entry.version)) return `version ${entry.version} is listed twice`;
+  if (typeof entry.file !== 'string' || entry.file === '') return 'file must name the secret version file';
+  return undefined;
 }
 
 /** Whether two key ARNs name the same key (an alias ARN is taken on trust: KMS resolves it). */
