@@ -1,4 +1,5 @@
 import { KMSClient } from '@aws-sdk/client-kms';
+import { isD1Payload, parseD1 } from '../core/format/d1';
 import {
   type DataKey,
   EnvelopeOpenError,
@@ -10,13 +11,19 @@ import {
 } from '../core/format/e1';
 import { type E2Key, E2OpenError, type E2Parts, isE2Payload, openE2, parseE2, pointSpki, prepareE2Key } from '../core/format/e2';
 import { decodeRsaPayload, isKeyId } from '../core/format/marker';
-import { importEdgeKey, RequestSealer } from '../core/format/sealer';
+import { parseProof } from '../core/format/proof';
+import { type CompiledIndex, compileIndexes, importEdgeKey, RequestSealer } from '../core/format/sealer';
+import { kmsSecretUnwrapper } from '../edge/kms-secret';
 import type { KeyBackend } from './backend';
 import { DataKeyCache, type DataKeyCacheOptions, type RequestKey } from './data-key-cache';
 import { InputTooLargeError, InvalidCiphertextError, InvalidRequestError, LocationMismatchError, UnknownKeyError } from './errors';
 import { DEFAULT_KMS_TIMEOUT_MS, kmsKeyBackend } from './kms-backend';
 import { localKeyBackend } from './local-backend';
 import { mapBounded } from './pool';
+import { checkProvenance, type DecryptSecretOptions, secretSources } from './provenance';
+
+export type { DecryptSecretOptions } from './provenance';
+
 import { containerFormatOf, type PlacedMarker, type Plain, planSubstitution } from './substitute';
 
 /** A key this decryptor may use: through KMS (`kmsKeyId`) or a local private key (`privateKeyPem`). */
@@ -57,6 +64,12 @@ export interface DecryptorOptions {
    * KMS never sees (nor audits, nor could deny) until `maxAgeMs` or `maxUses` runs out.
    */
   readonly dataKeyCache?: DataKeyCacheOptions;
+  /**
+   * The edge secret, when the config declares one. Then every marker must carry the edge's proof
+   * (a marker minted with the public key alone fails with `UnprovenMarker`) and searchable `D1`
+   * markers open. Each version is unwrapped once per decryptor, on first need.
+   */
+  readonly secret?: DecryptSecretOptions;
 }
 
 /** Per-call options. */
@@ -161,6 +174,8 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
     else throw new InvalidRequestError(`key "${key.id}" has neither a kmsKeyId nor a private key`);
   }
 
+  const secretOf = secretSources(options.secret, (arn) => kmsSecretUnwrapper(clientFor(arn)));
+  const acceptUnproven = options.secret === undefined || options.secret.acceptUnproven === true;
   const cache = options.dataKeyCache ? new DataKeyCache(options.dataKeyCache) : undefined;
   const known = new Set([...backends.keys(), ...(options.knownKeyIds ?? [])]);
   for (const id of known) if (!isKeyId(id)) throw new InvalidRequestError('a known key id must be 1 to 8 letters or digits');
@@ -168,7 +183,7 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
   const maxMarkers = options.maxMarkers ?? DEFAULT_MAX_MARKERS;
 
   /** Opens every marker of the plan (but those `skip` names) and says how to read each one. */
-  const open = async (text: string, call: DecryptCallOptions, skip: (keyId: string) => boolean) => {
+  const open = async (text: string, call: DecryptCallOptions, skip: (marker: PlacedMarker) => boolean) => {
     const leaveUnknown = call.leaveUnknown ?? options.leaveUnknown ?? false;
     // Length first (cheap, and UTF-8 is at most 3 bytes per UTF-16 unit), exact bytes only near the cap.
     if (text.length > maxInputBytes || (text.length * 3 > maxInputBytes && Buffer.byteLength(text, 'utf8') > maxInputBytes)) {
@@ -182,9 +197,13 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
     const e2s = new Map<PlacedMarker, { parts: E2Parts; block: string }>();
     const rsaBlocks = new Map<PlacedMarker, string>();
     const dataKeys = new Map<string, RequestKey>();
+    const searchable = new Map<PlacedMarker, string>();
+    // Proofs and searchable payloads are checked first, with the edge secret alone: a forged
+    // marker costs no KMS call per marker.
+    const proven = await checkProvenance(plan.markers, (marker) => backends.has(marker.keyId) && !skip(marker), secretOf, acceptUnproven);
     let left = 0;
     for (const marker of plan.markers) {
-      if (skip(marker.keyId)) continue;
+      if (skip(marker)) continue;
       const backend = backends.get(marker.keyId);
       if (!backend) {
         if (leaveUnknown) {
@@ -193,9 +212,15 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
         }
         throw new UnknownKeyError(`a marker names key "${marker.keyId}", which this decryptor does not hold`);
       }
-      if (isE2Payload(marker.payload)) {
+      const checked = proven.get(marker);
+      if (checked?.searchable !== undefined) {
+        searchable.set(marker, checked.searchable);
+        continue;
+      }
+      const payload = checked?.inner ?? marker.payload;
+      if (isE2Payload(payload)) {
         // parseE2 refuses an invalid point: nothing malformed reaches KMS.
-        const parts = parseE2(marker.payload);
+        const parts = parseE2(payload);
         if (!parts) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a malformed E2 payload`);
         if (marker.location !== undefined && parts.location !== marker.location) {
           throw new LocationMismatchError(`an envelope of key "${marker.keyId}" sits somewhere other than where it was made`);
@@ -205,8 +230,8 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
         if (cached) dataKeys.set(id, cached);
         else if (!dataKeys.has(id)) blocks.set(id, { backend, keyId: marker.keyId, ciphertext: parts.point, kind: 'e2' });
         e2s.set(marker, { parts, block: id });
-      } else if (isEnvelopePayload(marker.payload)) {
-        const parts = parseEnvelope(marker.payload);
+      } else if (isEnvelopePayload(payload)) {
+        const parts = parseEnvelope(payload);
         if (!parts) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a malformed envelope`);
         if (marker.location !== undefined && parts.location !== marker.location) {
           throw new LocationMismatchError(`an envelope of key "${marker.keyId}" sits somewhere other than where it was made`);
@@ -217,10 +242,10 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
         else if (!dataKeys.has(id)) blocks.set(id, { backend, keyId: marker.keyId, ciphertext: parts.wrappedKey, kind: 'e1' });
         envelopes.set(marker, { parts, block: id });
       } else {
-        const ciphertext = decodeRsaPayload(marker.payload);
+        const ciphertext = decodeRsaPayload(payload);
         if (!ciphertext)
           throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a payload kind this version cannot read`);
-        const id = `${marker.keyId}#${marker.payload}`;
+        const id = `${marker.keyId}#${payload}`;
         blocks.set(id, { backend, keyId: marker.keyId, ciphertext, kind: 'rsa' });
         rsaBlocks.set(marker, id);
       }
@@ -260,6 +285,8 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
       }
     });
     const plainOf = (marker: PlacedMarker): Plain | undefined => {
+      const found = searchable.get(marker);
+      if (found !== undefined) return { kind: 's', text: found };
       const rsa = rsaBlocks.get(marker);
       if (rsa !== undefined) return { kind: 's', text: rsaPlaintexts.get(rsa) as string };
       const e2 = e2s.get(marker);
@@ -289,11 +316,13 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
       decrypted: entries.length,
       kmsCalls: entries.filter(([, block]) => block.backend.kind === 'kms').length,
       left,
-      keysUsed: [...new Set(plan.markers.filter((m) => backends.has(m.keyId) && !skip(m.keyId)).map((m) => m.keyId))],
+      keysUsed: [...new Set(plan.markers.filter((m) => backends.has(m.keyId) && !skip(m)).map((m) => m.keyId))],
     };
     // Where each envelope (E1 or E2) says it was made: a rewrap keeps it.
     const madeAt = (marker: PlacedMarker): string | undefined => envelopes.get(marker)?.parts.location ?? e2s.get(marker)?.parts.location;
-    return { plan, plainOf, madeAt, stats };
+    /** The index a searchable marker belongs to (rewrap re-seals it under the current secret). */
+    const indexOf = (marker: PlacedMarker): string | undefined => proven.get(marker)?.index;
+    return { plan, plainOf, madeAt, indexOf, stats };
   };
 
   return {
@@ -304,11 +333,25 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
 
     async rewrap(text, to, call = {}) {
       if (!isKeyId(to.id)) throw new InvalidRequestError('the target key id must be 1 to 8 letters or digits');
-      const sealer = new RequestSealer(new Map([[to.id, importEdgeKey(to.id, to.publicKeyPem)]]));
-      const { plan, plainOf, madeAt, stats } = await open(text, call, (keyId) => keyId === to.id);
+      const secret = options.secret;
+      const current = secret ? (secret.current ?? Math.max(...secret.versions.map((v) => v.version))) : undefined;
+      const indexes = compileIndexes(secret?.indexes ?? []);
+      const sealer = new RequestSealer(
+        new Map([[to.id, importEdgeKey(to.id, to.publicKeyPem)]]),
+        secretOf && current !== undefined ? { keys: await secretOf(current), indexes } : undefined,
+      );
+      const { plan, plainOf, madeAt, indexOf, stats } = await open(text, call, (marker) => upToDate(marker, to.id, current, indexes));
       const resealed = plan.render((marker) => {
         const plain = plainOf(marker);
         if (plain === undefined) return undefined;
+        const index = indexOf(marker);
+        if (index !== undefined) {
+          // A searchable value moves to the current secret and index versions, under its index's key.
+          const compiled = indexes.get(index);
+          if (!compiled) throw new InvalidRequestError(`a searchable marker is of index "${index}", which the config no longer declares`);
+          const seal = sealer.plan({ key: compiled.key, mode: 'rsa', index }, 's', Buffer.from(plain.text, 'utf8'), '');
+          return { kind: 's', text: seal.seal() };
+        }
         const madeIn = madeAt(marker);
         // A value keeps its payload kind where the new key allows it (an E1 under a P-256 key
         // becomes E2), its location and its type.
@@ -327,6 +370,22 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
       return { text: resealed, stats };
     },
   };
+}
+
+/**
+ * Whether `rewrap` leaves a marker as it is: a searchable one at the current secret and index
+ * versions under its index's key; any other under the target key, proven with the current secret
+ * version (or carrying no proof where no secret is declared).
+ */
+function upToDate(marker: PlacedMarker, to: string, current: number | undefined, indexes: ReadonlyMap<string, CompiledIndex>): boolean {
+  if (isD1Payload(marker.payload)) {
+    const parts = parseD1(marker.payload);
+    const index = parts && indexes.get(parts.index.name);
+    return !!parts && !!index && parts.secretVersion === current && parts.index.version === index.version && marker.keyId === index.key;
+  }
+  if (marker.keyId !== to) return false;
+  if (current === undefined) return true;
+  return parseProof(marker.payload)?.secretVersion === current;
 }
 
 /** One block to open: a post-style ciphertext, an E1 wrapped data key, or an E2 ephemeral point. */

@@ -99,3 +99,22 @@ export class TooManyMarkersError extends DecryptError {
     super('TooManyMarkers', message, options);
   }
 }
+
+/**
+ * A marker carries no proof that the edge made it, and the config declares the edge secret: it may
+ * have been minted with the public key alone. Legacy markers open only with `acceptUnprovenMarkers`.
+ */
+export class UnprovenMarkerError extends DecryptError {
+  readonly code = 'UnprovenMarker' as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UnprovenMarker', message, options);
+  }
+}
+
+/** The edge secret could not be unwrapped (KMS failed or answered with another key). */
+export class SecretUnavailableError extends DecryptError {
+  readonly code = 'SecretUnavailable' as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SecretUnavailable', message, options);
+  }
+}

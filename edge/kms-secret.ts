@@ -1,7 +1,7 @@
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { EdgeSecretVersion } from '../core/config';
 import { SECRET_BYTES, secretEncryptionContext } from '../core/format/secret';
-import type { UnwrapSecret } from './secret-source';
+import type { UnwrapSecret } from '../core/secret-source';
 
 /**
  * Unwrapping the edge secret with KMS: the one AWS call the edge makes, once per container (the

@@ -10,8 +10,8 @@
  */
 import config from 'fle:edge-config';
 import expressions from 'fle:expression-engine';
+import { createSecretSource, type UnwrapSecret, unwrapLocalSecret } from '../core/secret-source';
 import { createOriginRequestHandler } from './handler';
-import { createSecretSource, type UnwrapSecret, unwrapLocalSecret } from './secret-source';
 import { compileEdgeConfig } from './transform';
 
 const secretVersion = config.secret;

@@ -63,11 +63,17 @@ export interface SealPlan {
 /** A searchable index made ready: its normaliser built once. */
 export interface CompiledIndex extends SearchIndex {
   readonly normalizeValue: (value: string) => string;
+  /** Its markers' writer: a searchable marker needs the key id only, never the public key. */
+  readonly marker: ReturnType<typeof markerWriter>;
 }
 
 /** Compiles the config's indexes for {@link RequestSealer}. */
 export function compileIndexes(indexes: readonly SearchIndex[]): ReadonlyMap<string, CompiledIndex> {
-  return new Map(indexes.map((index) => [index.name, { ...index, normalizeValue: normalizer(index.normalize) }] as const));
+  return new Map(
+    indexes.map(
+      (index) => [index.name, { ...index, normalizeValue: normalizer(index.normalize), marker: markerWriter(index.key) }] as const,
+    ),
+  );
 }
 
 /** The edge secret's keys and the indexes they serve: with it, markers carry proofs and indexes work. */
@@ -119,14 +125,12 @@ export class RequestSealer {
     const index = this.secret?.indexes.get(name);
     if (!this.secret || !index) throw new RangeError(`index "${name}" needs the edge secret and a declared index`);
     if (kind !== 's') throw new RangeError('a searchable value is a string');
-    const key = this.keys.get(index.key);
-    if (!key) throw new RangeError(`no public key for key id "${index.key}"`);
     const normalized = Buffer.from(index.normalizeValue(utf8.decode(value)), 'utf8');
     const keys = this.secret.keys;
     return {
       payload: 'd1',
-      markerLength: key.marker.overhead + d1PayloadLength(index, keys.version, normalized.byteLength),
-      seal: () => key.marker.wrap(sealD1(keys, key.id, index, normalized)),
+      markerLength: index.marker.overhead + d1PayloadLength(index, keys.version, normalized.byteLength),
+      seal: () => index.marker.wrap(sealD1(keys, index.key, index, normalized)),
     };
   }
 

@@ -1,5 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { expect } from 'vitest';
+import type { SecretKeys } from '../../core/format/secret';
 import { createDecryptor, type DecryptorOptions } from '../../decrypt/decryptor';
 import { DecryptError } from '../../decrypt/errors';
 import { type CompiledEdgeConfig, protectRequest } from '../../edge/transform';
@@ -24,13 +25,12 @@ export function kmsDecryptor(url: string, options: Partial<DecryptorOptions> = {
 }
 
 /** The body the edge would forward for a JSON document POSTed to `/api/people` under `config`. */
-export function protectJson(config: CompiledEdgeConfig, doc: unknown): string {
-  const outcome = protectRequest(config, {
-    method: 'POST',
-    uri: '/api/people',
-    contentType: 'application/json',
-    body: Buffer.from(JSON.stringify(doc)),
-  });
+export function protectJson(config: CompiledEdgeConfig, doc: unknown, secret?: SecretKeys): string {
+  const outcome = protectRequest(
+    config,
+    { method: 'POST', uri: '/api/people', contentType: 'application/json', body: Buffer.from(JSON.stringify(doc)) },
+    secret,
+  );
   if (outcome.action !== 'replace') throw new Error('expected a protected body');
   return outcome.body;
 }

@@ -2,11 +2,13 @@ import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import {
   DEFAULT_LIMITS,
   type EdgeConfig,
+  type EdgeSecretVersion,
   type FormField,
   type JsonField,
   type Limits,
   type NameField,
   type Route,
+  type SearchIndex,
   type UnmatchedPolicy,
 } from '../../core/config';
 import { createMarkerMatcher, decodeRsaPayload } from '../../core/format/marker';
@@ -61,7 +63,14 @@ export function route(overrides: RouteOverrides = {}): Route {
 
 /** An edge config with key 01 from {@link testKeyPair}. */
 export function edgeConfig(
-  options: { routes?: Route[]; limits?: Partial<Limits>; names?: (string | NameField)[]; unmatched?: UnmatchedPolicy } = {},
+  options: {
+    routes?: Route[];
+    limits?: Partial<Limits>;
+    names?: (string | NameField)[];
+    unmatched?: UnmatchedPolicy;
+    secret?: EdgeSecretVersion;
+    indexes?: SearchIndex[];
+  } = {},
 ): EdgeConfig {
   const pem = testKeyPair().publicKeyPem;
   return {
@@ -71,6 +80,8 @@ export function edgeConfig(
     unmatched: options.unmatched ?? 'protect',
     routes: options.routes ?? [route()],
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    ...(options.secret ? { secret: options.secret } : {}),
+    indexes: options.indexes ?? [],
   };
 }
 

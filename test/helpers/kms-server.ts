@@ -1,4 +1,13 @@
-import { constants, createPrivateKey, createPublicKey, diffieHellman, privateDecrypt } from 'node:crypto';
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  privateDecrypt,
+  randomBytes,
+} from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -8,12 +17,18 @@ import type { AddressInfo } from 'node:net';
  * EncryptionAlgorithm an RSA one, no EncryptionContext, key usage), answers `GetPublicKey`, returns
  * KMS-shaped errors with their HTTP status, and lets a test inject faults and latency. P-256 keys
  * (usage KEY_AGREEMENT) answer `DeriveSharedSecret` (ECDH, the peer's DER SPKI) as KMS does.
+ * Symmetric keys (`symmetricKey`, SYMMETRIC_DEFAULT) answer `GenerateDataKey`,
+ * `GenerateDataKeyWithoutPlaintext` and `Decrypt` with an encryption context, which binds the
+ * ciphertext as KMS binds it (a different context fails with InvalidCiphertextException).
  */
 
 /** A key held by the fake KMS. */
 export interface FakeKmsKey {
   readonly arn: string;
+  /** An asymmetric key's private key (PKCS#8 PEM); empty for a symmetric key. */
   readonly privateKeyPem: string;
+  /** A symmetric key's 256-bit key material (SYMMETRIC_DEFAULT). */
+  readonly symmetricKey?: Buffer;
   readonly keySpec?: string;
   readonly keyUsage?: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'KEY_AGREEMENT';
   readonly enabled?: boolean;
@@ -84,8 +99,65 @@ export async function startFakeKms(keys: readonly FakeKmsKey[], identity = STS_I
     return key;
   };
 
+  /** Symmetric ciphertext: the key's ARN, then AES-256-GCM under the key with the context as additional data. */
+  const sealSymmetric = (key: FakeKmsKey, material: Buffer, plaintext: Buffer, context: unknown): Buffer => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', material, iv);
+    cipher.setAAD(contextBytes(context));
+    const arn = Buffer.from(key.arn, 'utf8');
+    const sealed = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return Buffer.concat([Buffer.from([arn.length]), arn, iv, sealed, cipher.getAuthTag()]);
+  };
+  const openSymmetric = (body: Record<string, unknown>): Record<string, unknown> => {
+    if (typeof body.CiphertextBlob !== 'string') throw new KmsFailure(400, 'ValidationException', 'CiphertextBlob is required');
+    const blob = Buffer.from(body.CiphertextBlob, 'base64');
+    const arnLength = blob[0] ?? 0;
+    const key = byId.get(blob.subarray(1, 1 + arnLength).toString('utf8'));
+    if (!key?.symmetricKey) throw new KmsFailure(400, 'InvalidCiphertextException', '');
+    if (key.enabled === false) throw new KmsFailure(400, 'DisabledException', `${key.arn} is disabled.`);
+    if (body.KeyId !== undefined && byId.get(String(body.KeyId)) !== key) {
+      throw new KmsFailure(
+        400,
+        'IncorrectKeyException',
+        'The key ID in the request does not identify a KMS key that can perform this operation.',
+      );
+    }
+    if (body.EncryptionAlgorithm !== undefined && body.EncryptionAlgorithm !== 'SYMMETRIC_DEFAULT') {
+      throw new KmsFailure(400, 'InvalidKeyUsageException', `${key.arn} is a symmetric key`);
+    }
+    const at = 1 + arnLength;
+    const decipher = createDecipheriv('aes-256-gcm', key.symmetricKey, blob.subarray(at, at + 12));
+    decipher.setAAD(contextBytes(body.EncryptionContext));
+    decipher.setAuthTag(blob.subarray(blob.length - 16));
+    try {
+      const plaintext = Buffer.concat([decipher.update(blob.subarray(at + 12, blob.length - 16)), decipher.final()]);
+      return { KeyId: key.arn, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+    } catch {
+      throw new KmsFailure(400, 'InvalidCiphertextException', '');
+    }
+  };
+  const generateDataKey = (body: Record<string, unknown>): { key: FakeKmsKey; plaintext: Buffer; blob: Buffer } => {
+    const key = findKey(body.KeyId);
+    if (!key.symmetricKey) throw new KmsFailure(400, 'InvalidKeyUsageException', `${key.arn} is not a symmetric encryption key`);
+    const bytes = body.KeySpec === 'AES_256' ? 32 : body.KeySpec === 'AES_128' ? 16 : Number(body.NumberOfBytes);
+    if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024)
+      throw new KmsFailure(400, 'ValidationException', 'KeySpec or NumberOfBytes is required');
+    const plaintext = randomBytes(bytes);
+    return { key, plaintext, blob: sealSymmetric(key, key.symmetricKey, plaintext, body.EncryptionContext) };
+  };
+
   const operations: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {
+    GenerateDataKey(body) {
+      const { key, plaintext, blob } = generateDataKey(body);
+      return { KeyId: key.arn, Plaintext: plaintext.toString('base64'), CiphertextBlob: blob.toString('base64') };
+    },
+    GenerateDataKeyWithoutPlaintext(body) {
+      const { key, blob } = generateDataKey(body);
+      return { KeyId: key.arn, CiphertextBlob: blob.toString('base64') };
+    },
     Decrypt(body) {
+      // Symmetric ciphertext names its key (KeyId optional); asymmetric needs KeyId.
+      if (body.KeyId === undefined || byId.get(String(body.KeyId))?.symmetricKey) return openSymmetric(body);
       const key = findKey(body.KeyId);
       if (body.EncryptionContext !== undefined) {
         throw new KmsFailure(400, 'ValidationException', 'EncryptionContext is not supported for asymmetric KMS keys');
@@ -261,6 +333,13 @@ function sendStsIdentity(res: ServerResponse, form: string, identity: { account:
     : '<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>unsupported</Message></Error><RequestId>fake-sts</RequestId></ErrorResponse>';
   res.writeHead(ok ? 200 : 400, { 'content-type': 'text/xml' });
   res.end(xml);
+}
+
+/** An encryption context as additional data: its pairs sorted by key, as KMS canonicalises it. */
+function contextBytes(context: unknown): Buffer {
+  const pairs = context && typeof context === 'object' ? Object.entries(context as Record<string, unknown>) : [];
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Buffer.from(JSON.stringify(pairs), 'utf8');
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,5 @@
-import type { EdgeSecretVersion } from '../core/config';
-import { deriveSecretKeys, type SecretKeys } from '../core/format/secret';
+import type { EdgeSecretVersion } from './config';
+import { deriveSecretKeys, type SecretKeys } from './format/secret';
 
 /** Opens one wrapped secret version: KMS `Decrypt` in the Lambda, a dev secret locally. Injected. */
 export type UnwrapSecret = (version: EdgeSecretVersion) => Promise<Uint8Array>;
