@@ -34,6 +34,8 @@ export const EDGE_KEYS_MANIFEST = 'edge-fle-keys.json';
 export interface EdgeKeyManifest {
   readonly status: 'kms' | 'dev' | 'placeholder';
   readonly keys: readonly { readonly id: string; readonly fingerprint: string; readonly source: KeySource['kind'] }[];
+  /** The edge secret version baked in, and whether KMS wrapped it (`local`: a dev secret in clear). */
+  readonly secret?: { readonly version: number; readonly source: 'kms' | 'local'; readonly kmsKeyId?: string };
 }
 
 /** The manifest for a config's keys and their sources (keys without a source count as local). */
@@ -43,7 +45,12 @@ export function edgeKeyManifest(config: FleConfig, sources: ReadonlyMap<string, 
     fingerprint: sources.get(key.id)?.fingerprint ?? fingerprintOf(key.publicKeyPem),
     source: sources.get(key.id)?.kind ?? ('local' as const),
   }));
-  return { status: keys.every((k) => k.source === 'kms') ? 'kms' : 'dev', keys };
+  const current = config.edgeSecret?.versions.find((v) => v.version === config.edgeSecret?.current);
+  const secret = current
+    ? { version: current.version, source: current.source, ...(current.source === 'kms' ? { kmsKeyId: current.kmsKeyId } : {}) }
+    : undefined;
+  const fromKms = keys.every((k) => k.source === 'kms') && (secret === undefined || secret.source === 'kms');
+  return { status: fromKms ? 'kms' : 'dev', keys, ...(secret ? { secret } : {}) };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { FleConfig } from '../core/config';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../core/config-file';
 import { createDecryptor, type Decryptor, keyringFor } from '../decrypt/decryptor';
 import { DecryptError } from '../decrypt/errors';
+import { decryptSecretOptions } from '../decrypt/provenance';
 import { positiveInt, readPrivateKeys } from './args';
 import { EXIT } from './errors';
 import type { CliIo } from './io';
@@ -56,6 +57,7 @@ export function openDecryptor(values: DecryptValues): { decryptor: Decryptor; co
     ...(kmsClient ? { kmsClient } : {}),
     ...(concurrency ? { concurrency } : {}),
     leaveUnknown: values['leave-unknown'] ?? false,
+    ...(config.edgeSecret ? { secret: decryptSecretOptions(config.edgeSecret, config.indexes) } : {}),
   });
   return { decryptor, config, close: () => kmsClient?.destroy() };
 }

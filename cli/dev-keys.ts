@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { EC_KEY_SPEC, type FleConfig } from '../core/config';
 import { type KeyFileReader, loadConfigFile } from '../core/config-file';
 import { classifyKeyFile, fingerprintOf, type KeySource, keyFileShown } from './key-provenance';
-import { type KeyShape, writeKeyPair } from './keygen';
+import { devSecretFile, type KeyShape, writeDevSecret, writeKeyPair } from './keygen';
 
 /** Where generated stand-in keys go for builds and synth: git-ignored, never beside the real ones. */
 export const DEV_KEY_DIR = '.build/dev-keys';
@@ -22,7 +22,7 @@ export interface DeployConfig {
   readonly config: FleConfig;
   /** Key id → where its public key came from. */
   readonly sources: ReadonlyMap<string, KeySource>;
-  /** The key ids whose public key KMS is not known to hold (stand-ins and local keys). */
+  /** The key ids whose public key KMS is not known to hold (stand-ins and local keys), and `edge-secret.<v>` for dev secrets. */
   readonly devKeyIds: readonly string[];
   /** Key files made by this call. */
   readonly made: readonly string[];
@@ -35,7 +35,18 @@ export function loadDeployConfig(configFile: string, devKeys: DevKeys): DeployCo
   const made: string[] = [];
   const byFile = new Map<string, KeySource>();
   const shapeFor = configuredShapes(configFile);
+  const secretVersions = configuredSecretVersions(configFile);
   const reader: KeyFileReader = (absolutePath, asWritten) => {
+    const secretVersion = secretVersions.get(asWritten);
+    if (secretVersion !== undefined && devKeys !== 'none' && !existsSync(absolutePath)) {
+      // A missing edge secret version becomes a dev secret, like a missing key.
+      const file = devKeys === 'in-place' ? absolutePath : devSecretFile(resolve(DEV_KEY_DIR), secretVersion);
+      if (!existsSync(file)) {
+        writeDevSecret(file, secretVersion);
+        made.push(file);
+      }
+      return readFileSync(file, 'utf8');
+    }
     if (devKeys === 'none' || existsSync(absolutePath) || !absolutePath.endsWith('.pem')) {
       const pem = readFileSync(absolutePath, 'utf8');
       byFile.set(asWritten, classifyKeyFile(absolutePath, pem));
@@ -64,7 +75,10 @@ export function loadDeployConfig(configFile: string, devKeys: DevKeys): DeployCo
     const source = byFile.get(key.publicKeyFile);
     if (source) sources.set(key.id, source);
   }
-  const devKeyIds = config.keys.filter((k) => sources.get(k.id)?.kind !== 'kms').map((k) => k.id);
+  const devKeyIds = [
+    ...config.keys.filter((k) => sources.get(k.id)?.kind !== 'kms').map((k) => k.id),
+    ...(config.edgeSecret?.versions ?? []).filter((v) => v.source === 'local').map((v) => `edge-secret.${v.version}`),
+  ];
   return { config, sources, devKeyIds, made, configFile };
 }
 
@@ -73,6 +87,17 @@ export function loadDeployConfig(configFile: string, devKeys: DevKeys): DeployCo
  * when KMS is known to hold every key.
  */
 export function undeployableKeyProblems(loaded: DeployConfig): string[] {
+  const secrets = (loaded.config.edgeSecret?.versions ?? []).flatMap((version) =>
+    version.source === 'kms'
+      ? []
+      : [
+          `edge secret version ${version.version} (${keyFileShown(loaded.configFile, version.file)}): a dev secret in clear. Fix: run npm run deploy, which makes it with KMS GenerateDataKeyWithoutPlaintext (move the dev file away first)`,
+        ],
+  );
+  return [...secrets, ...keyProblems(loaded)];
+}
+
+function keyProblems(loaded: DeployConfig): string[] {
   return loaded.config.keys.flatMap((key) => {
     const source = loaded.sources.get(key.id);
     if (source?.kind === 'kms') return [];
@@ -102,6 +127,20 @@ function configuredShapes(configFile: string): Map<string, KeyShape> {
     // Reported by loadConfigFile.
   }
   return shapes;
+}
+
+/** Each edge secret version file the config names, with its version. */
+function configuredSecretVersions(configFile: string): Map<string, number> {
+  const versions = new Map<string, number>();
+  try {
+    const raw = JSON.parse(readFileSync(configFile, 'utf8')) as { edgeSecret?: { versions?: { version?: unknown; file?: unknown }[] } };
+    for (const entry of raw.edgeSecret?.versions ?? []) {
+      if (typeof entry.file === 'string' && typeof entry.version === 'number') versions.set(entry.file, entry.version);
+    }
+  } catch {
+    // Reported by loadConfigFile.
+  }
+  return versions;
 }
 
 function shapeOf(file: string): KeyShape | undefined {

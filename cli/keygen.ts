@@ -1,6 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** RSA sizes KMS offers (RSA_2048, RSA_3072, RSA_4096). */
 export const KEY_BITS: readonly number[] = [2048, 3072, 4096];
@@ -26,4 +26,19 @@ export function writeKeyPair(dir: string, id: string, shape: KeyShape): { public
   writeFileSync(files.publicFile, publicKey, { mode: 0o644 });
   writeFileSync(files.privateFile, privateKey, { mode: 0o600 });
   return files;
+}
+
+/** Where a development edge secret of `version` lives in `dir`. */
+export function devSecretFile(dir: string, version: number): string {
+  return join(dir, `edge-secret.${version}.json`);
+}
+
+/**
+ * Writes a development edge secret: 32 random bytes in clear (mode 0600), `{"version", "local"}`.
+ * The local stand-in for the KMS-wrapped secret: `fle build-edge` refuses it without
+ * `--unsafe-dev-keys`, as it refuses dev keys.
+ */
+export function writeDevSecret(file: string, version: number): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ version, local: randomBytes(32).toString('base64') })}\n`, { mode: 0o600 });
 }

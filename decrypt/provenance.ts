@@ -1,4 +1,4 @@
-import type { EdgeSecretVersion, SearchIndex } from '../core/config';
+import type { EdgeSecretConfig, EdgeSecretVersion, SearchIndex } from '../core/config';
 import { D1OpenError, isD1Payload, openD1, parseD1 } from '../core/format/d1';
 import { isProvenPayload, parseProof, verifyProof } from '../core/format/proof';
 import type { SecretKeys } from '../core/format/secret';
@@ -24,6 +24,11 @@ export interface DecryptSecretOptions {
   readonly acceptUnproven?: boolean;
   /** How a version is unwrapped. Default: KMS `Decrypt` (with the decryptor's client) or a dev secret. */
   readonly unwrap?: UnwrapSecret;
+}
+
+/** A decryptor's secret options from a config's `edgeSecret` and `indexes`. */
+export function decryptSecretOptions(secret: EdgeSecretConfig, indexes: readonly SearchIndex[]): DecryptSecretOptions {
+  return { versions: secret.versions, current: secret.current, indexes, acceptUnproven: secret.acceptUnprovenMarkers };
 }
 
 /** The keys of one secret version, unwrapped on first need; throws a DecryptError. */

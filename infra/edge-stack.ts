@@ -61,7 +61,10 @@ export class EdgeStack extends Stack {
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
     const { keyManifest } = props;
-    const devKeyIds = keyManifest.keys.filter((k) => k.source !== 'kms').map((k) => k.id);
+    const devKeyIds = [
+      ...keyManifest.keys.filter((k) => k.source !== 'kms').map((k) => k.id),
+      ...(keyManifest.secret?.source === 'local' ? [`edge-secret.${keyManifest.secret.version}`] : []),
+    ];
     this.templateOptions.metadata = { ...this.templateOptions.metadata, [PUBLIC_KEYS_METADATA]: keyManifest };
     if (keyManifest.status === 'dev') {
       Annotations.of(this).addWarningV2(

@@ -1,6 +1,7 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 
 /** One request the sample origin received, as stored. */
 export interface StoredRecord {
@@ -12,30 +13,56 @@ export interface StoredRecord {
   readonly body: string;
 }
 
+/** A user as the sample origin's `users` table holds it: whatever the edge let through, markers included. */
+export interface StoredUser {
+  readonly id: number;
+  readonly email: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS records (
+  id INTEGER PRIMARY KEY, received_at TEXT NOT NULL, method TEXT NOT NULL, uri TEXT NOT NULL,
+  headers TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+  id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS users_email ON users (email);
+`;
+
 /**
- * The sample origin: stores every submission it receives (any method but GET and HEAD) as one JSON
- * line in `recordsFile` (written synchronously, so a Ctrl-C never loses one), lists them at
- * `GET /records`, with CORS for the try-it page's origin (the decrypt endpoint's).
+ * The sample origin, an application that knows nothing of edge-fle: a SQLite database
+ * (`node:sqlite`) with every submission it receives (any method but GET and HEAD) in `records`,
+ * listed at `GET /records`, and a small account service on top:
+ *
+ * - `POST /api/signup` (form or JSON: `email`, `name`) inserts into `users`, whose `email` column
+ *   has a UNIQUE index: a second sign-up with the same address is refused by the database itself
+ *   (409 `EmailTaken`), because the edge turned both spellings into the same searchable marker;
+ * - `POST /api/login` (form or JSON: `email`) is `SELECT … FROM users WHERE email = ?` on the value
+ *   it received, the marker, with no decrypt anywhere.
+ *
+ * CORS for the try-it page's origin (the decrypt endpoint's) only.
  */
 export class SampleOrigin {
-  private nextId: number;
+  private readonly db: DatabaseSync;
 
   constructor(
-    private readonly recordsFile: string,
+    databaseFile: string,
     /** The try-it page's origin, allowed to submit and to read records cross-origin. */
     private readonly pageOrigin: string,
   ) {
-    mkdirSync(dirname(recordsFile), { recursive: true });
-    this.nextId = this.records().length + 1;
+    mkdirSync(dirname(databaseFile), { recursive: true });
+    this.db = new DatabaseSync(databaseFile);
+    this.db.exec(SCHEMA);
   }
 
   /** Every stored record, oldest first. */
   records(): StoredRecord[] {
-    if (!existsSync(this.recordsFile)) return [];
-    return readFileSync(this.recordsFile, 'utf8')
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as StoredRecord);
+    return readRecords(this.db);
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -43,33 +70,93 @@ export class SampleOrigin {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const path = (req.url ?? '/').split('?', 1)[0];
     const cors = { 'access-control-allow-origin': this.pageOrigin, vary: 'origin' };
+    const reply = (status: number, body: unknown): void => {
+      res.writeHead(status, { ...cors, 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(body));
+    };
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type' });
       res.end();
       return;
     }
-    if (req.method === 'GET' && path === '/records') {
-      res.writeHead(200, { ...cors, 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(this.records()));
-      return;
-    }
+    if (req.method === 'GET' && path === '/records') return reply(200, this.records());
+    if (req.method === 'GET' && path === '/users') return reply(200, this.users());
     if (req.method === 'GET' || req.method === 'HEAD') {
       // Reads (a browser's favicon, say) are not submissions: nothing to store.
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ code: 'NotFound', message: 'the sample origin stores POST, PUT, PATCH and DELETE requests' }));
-      return;
+      return reply(404, { code: 'NotFound', message: 'the sample origin stores POST, PUT, PATCH and DELETE requests' });
     }
-    const record: StoredRecord = {
-      id: this.nextId,
-      receivedAt: new Date().toISOString(),
-      method: req.method ?? 'GET',
-      uri: req.url ?? '/',
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-    };
-    this.nextId += 1;
-    appendFileSync(this.recordsFile, `${JSON.stringify(record)}\n`);
-    res.writeHead(201, { ...cors, 'content-type': 'application/json' });
-    res.end(JSON.stringify({ stored: record.id }));
+    const body = Buffer.concat(chunks).toString('utf8');
+    const stored = this.db
+      .prepare('INSERT INTO records (received_at, method, uri, headers, body) VALUES (?, ?, ?, ?, ?)')
+      .run(new Date().toISOString(), req.method ?? 'POST', req.url ?? '/', JSON.stringify(req.headers), body);
+    const id = Number(stored.lastInsertRowid);
+    if (req.method === 'POST' && path === '/api/signup') return this.signup(fieldsOf(body, req.headers['content-type']), id, reply);
+    if (req.method === 'POST' && path === '/api/login') return this.login(fieldsOf(body, req.headers['content-type']), reply);
+    reply(201, { stored: id });
   }
+
+  private signup(fields: Record<string, string>, stored: number, reply: (status: number, body: unknown) => void): void {
+    const { email, name = '' } = fields;
+    if (!email) return reply(400, { code: 'MissingEmail', message: 'sign up needs an email' });
+    try {
+      const user = this.db
+        .prepare('INSERT INTO users (email, name, created_at) VALUES (?, ?, ?)')
+        .run(email, name, new Date().toISOString());
+      reply(201, { stored, user: Number(user.lastInsertRowid) });
+    } catch (error) {
+      // The UNIQUE index decides, not application code: the edge made equal emails equal markers.
+      if (error instanceof Error && /UNIQUE constraint failed/.test(error.message)) {
+        return reply(409, { code: 'EmailTaken', message: 'an account with this email exists (the database refused the duplicate)' });
+      }
+      throw error;
+    }
+  }
+
+  private login(fields: Record<string, string>, reply: (status: number, body: unknown) => void): void {
+    const { email } = fields;
+    if (!email) return reply(400, { code: 'MissingEmail', message: 'log in needs an email' });
+    const user = this.db.prepare('SELECT id, email, name, created_at AS createdAt FROM users WHERE email = ?').get(email);
+    if (!user) return reply(404, { code: 'NoSuchUser', message: 'no account has this email' });
+    reply(200, { user });
+  }
+
+  private users(): StoredUser[] {
+    return this.db.prepare('SELECT id, email, name, created_at AS createdAt FROM users ORDER BY id').all() as unknown as StoredUser[];
+  }
+}
+
+/** The records in a sample origin's database, oldest first (tests read the file with it). */
+export function readRecords(db: DatabaseSync | string): StoredRecord[] {
+  const handle = typeof db === 'string' ? new DatabaseSync(db, { readOnly: true }) : db;
+  try {
+    const rows = handle.prepare('SELECT id, received_at, method, uri, headers, body FROM records ORDER BY id').all();
+    return rows.map((row) => ({
+      id: Number(row.id),
+      receivedAt: String(row.received_at),
+      method: String(row.method),
+      uri: String(row.uri),
+      headers: JSON.parse(String(row.headers)) as StoredRecord['headers'],
+      body: String(row.body),
+    }));
+  } finally {
+    if (typeof db === 'string') handle.close();
+  }
+}
+
+/** The string fields of a form or JSON object body (the first of repeated form fields). */
+function fieldsOf(body: string, contentType: string | undefined): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (contentType?.includes('json')) {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        for (const [name, value] of Object.entries(parsed)) if (typeof value === 'string') fields[name] = value;
+      }
+    } catch {
+      // Not JSON: no fields.
+    }
+    return fields;
+  }
+  for (const [name, value] of new URLSearchParams(body)) if (!(name in fields)) fields[name] = value;
+  return fields;
 }

@@ -6,6 +6,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import { buildEdgeBundle } from '../cli/bundle';
 import type { FleConfig } from '../core/config';
 import { createDecryptor, type DecryptKey, keyringFor } from '../decrypt/decryptor';
+import { decryptSecretOptions } from '../decrypt/provenance';
 import { handleViewer, sendError } from './cloudfront';
 import { handleDecrypt } from './decrypt-endpoint';
 import { LambdaRuntime } from './lambda-runtime';
@@ -91,11 +92,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const decryptor = createDecryptor({
     keys: localDecryptKeys(options.config, options.configDir, options.privateKeys),
     knownKeyIds: options.config.keys.map((k) => k.id),
+    ...(options.config.edgeSecret ? { secret: decryptSecretOptions(options.config.edgeSecret, options.config.indexes) } : {}),
     ...(options.kmsClient ? { kmsClient: options.kmsClient } : {}),
   });
   const servers: Server[] = [];
+  const closers: (() => void)[] = [];
   const close = async (): Promise<void> => {
     await runtime.close();
+    for (const closeOne of closers) closeOne();
     await Promise.all(
       servers.map(
         (server) =>
@@ -126,7 +130,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (options.origin) {
       originUrl = new URL(options.origin);
     } else {
-      const sample = new SampleOrigin(join(dataDir, 'records.jsonl'), decryptUrl);
+      const sample = new SampleOrigin(join(dataDir, 'origin.sqlite'), decryptUrl);
+      closers.push(() => sample.close());
       const originServer = serve(async (req, res) => sample.handle(req, res));
       const originPort = await listen(originServer, options.originPort ?? 8081, '--origin-port');
       servers.push(originServer);

@@ -75,7 +75,7 @@ export const serveCommand: Command = {
       process.on('SIGTERM', stop);
     });
     await stack.close();
-    io.stdout('edge-fle local stack stopped; records are in .local/records.jsonl\n');
+    io.stdout('edge-fle local stack stopped; records are in .local/origin.sqlite\n');
     return 0;
   },
 };

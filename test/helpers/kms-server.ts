@@ -113,6 +113,9 @@ export async function startFakeKms(keys: readonly FakeKmsKey[], identity = STS_I
     const blob = Buffer.from(body.CiphertextBlob, 'base64');
     const arnLength = blob[0] ?? 0;
     const key = byId.get(blob.subarray(1, 1 + arnLength).toString('utf8'));
+    if (!key?.symmetricKey && body.KeyId === undefined) {
+      throw new KmsFailure(400, 'ValidationException', 'KeyId is required for asymmetric KMS keys');
+    }
     if (!key?.symmetricKey) throw new KmsFailure(400, 'InvalidCiphertextException', '');
     if (key.enabled === false) throw new KmsFailure(400, 'DisabledException', `${key.arn} is disabled.`);
     if (body.KeyId !== undefined && byId.get(String(body.KeyId)) !== key) {

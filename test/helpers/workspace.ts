@@ -2,6 +2,7 @@ import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeDevSecret } from '../../cli/keygen';
 import { route, testKeyPair } from './keys';
 
 /** The repository root (tests run from it). */
@@ -21,6 +22,8 @@ export function makeWorkspace(config?: object): Workspace {
   mkdirSync(join(dir, 'keys'));
   writeFileSync(join(dir, 'keys', '01.pem'), pair.publicKeyPem);
   writeFileSync(join(dir, 'keys', '01.key.pem'), pair.privateKeyPem, { mode: 0o600 });
+  // A dev edge secret where the shipped config names one (configs without edgeSecret ignore it).
+  writeDevSecret(join(dir, 'keys', 'edge-secret.1.json'), 1);
   const configFile = join(dir, 'fields.json');
   const { mode: _mode, ...people } = route();
   writeFileSync(

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { scanMarkers } from '../../../core/format/marker';
+import { readRecords } from '../../../local/sample-origin';
 import type { LocalStack } from '../../../local/stack';
 import { startTestStack } from '../../helpers/local-stack';
 import { makeWorkspace, ROOT } from '../../helpers/workspace';
@@ -174,7 +175,7 @@ describe('the local stack with the real edge bundle', () => {
   });
 
   it('keeps no plaintext of configured fields in the record file', () => {
-    const file = readFileSync(join(dataDir, 'records.jsonl'), 'utf8');
+    const file = storedRecords(join(dataDir, 'origin.sqlite'));
     expect(file.trim().split('\n').length).toBeGreaterThanOrEqual(2);
     for (const secret of SECRETS) expect(file).not.toContain(secret);
     expect(file).toContain('#01#');
@@ -273,7 +274,7 @@ describe('starting and stopping', () => {
     }
     expect(await exited).toBe(0);
     expect(out).toContain('local stack stopped');
-    const stored = readFileSync(join(ws.dir, '.local', 'records.jsonl'), 'utf8');
+    const stored = storedRecords(join(ws.dir, '.local', 'origin.sqlite'));
     expect(stored).toContain('#01#');
     expect(stored).not.toContain('123-45-6789');
   });
@@ -339,9 +340,16 @@ describe('the bypass corpus through the local stack, with the shipped config', (
       const status = await send(method, path, type, body);
       expect(status === 201 || (status >= 400 && status < 500), `${method} ${path}: ${status}`).toBe(true);
     }
-    const file = readFileSync(join(dataDir, 'records.jsonl'), 'utf8');
+    const file = storedRecords(join(dataDir, 'origin.sqlite'));
     expect(file.split('\n').filter(Boolean).length).toBeGreaterThan(0);
     expect(file).not.toContain(SECRET);
     expect(file).not.toContain('123456789');
   });
 });
+
+/** The sample origin's stored records, one JSON line each, read from its SQLite database. */
+function storedRecords(file: string): string {
+  return readRecords(file)
+    .map((record) => JSON.stringify(record))
+    .join('\n');
+}

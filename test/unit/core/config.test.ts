@@ -14,6 +14,9 @@ const files: Record<string, string> = {
   'keys/small.pem': generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   'keys/garbage.pem': '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n',
 };
+const devSecretFile = JSON.stringify({ version: 1, local: Buffer.alloc(32, 7).toString('base64') });
+files['keys/edge-secret.1.json'] = devSecretFile;
+files['keys/edge-secret.2.json'] = JSON.stringify({ version: 2, local: Buffer.alloc(32, 8).toString('base64') });
 const readKeyFile = (path: string): string => {
   const text = files[path];
   if (text === undefined) throw new Error('ENOENT');
@@ -33,6 +36,22 @@ function validConfig(): RawConfig {
     encryptWith: '01',
     routes: [{ name: 'people', methods: ['POST'], path: '/api/people*', json: ['$[*].ssn'], form: ['card_number'] }],
   };
+}
+
+const EMAIL = { name: 'email', normalize: ['trim', 'lowercase'] };
+
+/** Makes a config searchable: an email index on `$[*].email`, with a dev edge secret, then the overrides. */
+function searchable(
+  c: RawConfig,
+  overrides: { indexes?: object[]; field?: object; names?: object[]; form?: object[]; secret?: object | null } = {},
+): void {
+  const route = c.routes[0] as { json: unknown[]; form: unknown[] };
+  route.json.push(overrides.field ?? { path: '$[*].email', index: 'email' });
+  if (overrides.form) route.form.push(...overrides.form);
+  if (overrides.names) c.names = overrides.names;
+  c.indexes = overrides.indexes ?? [EMAIL];
+  if (overrides.secret !== null)
+    c.edgeSecret = overrides.secret ?? { current: 1, versions: [{ version: 1, file: 'keys/edge-secret.1.json' }] };
 }
 
 function problemsOf(raw: unknown): ConfigProblem[] {
@@ -70,8 +89,12 @@ describe('validateConfig', () => {
     expect(schema.properties.routes.items.properties.methods.items.enum).toEqual([...HTTP_METHODS]);
     const shipped = JSON.parse(readFileSync('config/fields.json', 'utf8'));
     expect(shipped.$schema).toBe('./fields.schema.json');
-    const config = validateConfig(shipped, () => rsa.publicKeyPem);
+    const config = validateConfig(shipped, (file) => (file.endsWith('.json') ? devSecretFile : rsa.publicKeyPem));
     expect(config.routes.length).toBeGreaterThan(0);
+    // The shipped config makes email searchable, normalised with trim and lowercase.
+    expect(config.indexes).toEqual([{ name: 'email', key: '01', version: 1, normalize: ['trim', 'lowercase'] }]);
+    expect(config.names.find((n) => n.name === 'email')).toMatchObject({ index: 'email' });
+    expect(config.edgeSecret).toMatchObject({ current: 1, acceptUnprovenMarkers: false });
   });
 
   it.each<[string, (c: RawConfig) => void, string, string]>([
@@ -188,6 +211,62 @@ describe('validateConfig', () => {
     ['a bad limit', (c) => (c.limits = { maxDepth: 0 }), 'limits.maxDepth', 'whole number'],
     ['no keys', (c) => (c.keys = []), 'keys', 'non-empty list'],
     ['no routes', (c) => (c.routes = []), 'routes', 'non-empty list'],
+    ['an index no field uses', (c) => searchable(c, { indexes: [EMAIL, { name: 'ssn' }] }), 'indexes (ssn)', 'no field names this index'],
+    [
+      'a field with two indexes',
+      (c) => searchable(c, { field: { path: '$[*].email', index: ['email', 'login'] } }),
+      'routes[0] (people).json[1] "$[*].email"',
+      'index must name one index',
+    ],
+    [
+      'one field under two indexes in two places',
+      (c) =>
+        searchable(c, {
+          indexes: [EMAIL, { name: 'login' }],
+          names: [{ name: 'E-Mail', index: 'login' }],
+          form: [{ name: 'email', index: 'email' }],
+        }),
+      'routes[0] (people).form[1] "email"',
+      'a field belongs to one index',
+    ],
+    [
+      'a field naming an undeclared index',
+      (c) => searchable(c, { field: { path: '$[*].email', index: 'mail' } }),
+      'routes[0] (people).json[1] "$[*].email"',
+      'not declared',
+    ],
+    [
+      'a searchable field with its own key',
+      (c) => searchable(c, { field: { path: '$[*].email', index: 'email', key: '01' } }),
+      'routes[0] (people).json[1] "$[*].email"',
+      'takes its key from its index',
+    ],
+    ['indexes without the edge secret', (c) => searchable(c, { secret: null }), 'indexes', 'need "edgeSecret"'],
+    [
+      'an unknown normalisation',
+      (c) => searchable(c, { indexes: [{ name: 'email', normalize: ['upper'] }] }),
+      'indexes[0] (email)',
+      'normalize must be a list',
+    ],
+    ['a bad index name', (c) => searchable(c, { indexes: [EMAIL, { name: 'E.mail' }] }), 'indexes[1] (E.mail)', 'lower-case letters'],
+    [
+      'a missing secret file',
+      (c) => searchable(c, { secret: { current: 1, versions: [{ version: 1, file: 'keys/none.json' }] } }),
+      'edgeSecret.versions[0] (keys/none.json)',
+      'cannot read',
+    ],
+    [
+      'a secret file of another version',
+      (c) => searchable(c, { secret: { current: 1, versions: [{ version: 1, file: 'keys/edge-secret.2.json' }] } }),
+      'edgeSecret.versions[0] (keys/edge-secret.2.json)',
+      'not the file of secret version 1',
+    ],
+    [
+      'a current version not listed',
+      (c) => searchable(c, { secret: { current: 3, versions: [{ version: 1, file: 'keys/edge-secret.1.json' }] } }),
+      'edgeSecret.current',
+      'one of the listed versions',
+    ],
   ])('reports %s with where it is', (_name, change, where, message) => {
     const problems = problemsOf(withChange(change));
     expect(problems).toContainEqual({ where, message: expect.stringContaining(message) });
