@@ -38,7 +38,8 @@ export function loadDeployConfig(configFile: string, devKeys: DevKeys): DeployCo
   const secretVersions = configuredSecretVersions(configFile);
   const reader: KeyFileReader = (absolutePath, asWritten) => {
     const secretVersion = secretVersions.get(asWritten);
-    if (secretVersion !== undefined && devKeys !== 'none' && !existsSync(absolutePath)) {
+    if (secretVersion !== undefined && (devKeys === 'none' || existsSync(absolutePath))) return readFileSync(absolutePath, 'utf8');
+    if (secretVersion !== undefined) {
       // A missing edge secret version becomes a dev secret, like a missing key.
       const file = devKeys === 'in-place' ? absolutePath : devSecretFile(resolve(DEV_KEY_DIR), secretVersion);
       if (!existsSync(file)) {

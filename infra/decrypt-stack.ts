@@ -18,6 +18,8 @@ export interface DecryptStackProps extends StackProps {
   readonly logRetentionDays: number;
   /** SNS topics the alarms notify (the one in this Region is used). */
   readonly alarmTopicArns: readonly string[];
+  /** `FLE_SECRET` (see `decrypt/secret-variable.ts`), when the config declares the edge secret. */
+  readonly secret?: string;
 }
 
 /**
@@ -55,7 +57,11 @@ export class DecryptStack extends Stack {
         role,
         // Every configured id, so markers of other audiences' keys are known (left or refused), and
         // marker-shaped text of any other id is plain text.
-        environment: { FLE_KEYS: Stack.of(this).toJsonString(keys), FLE_KNOWN_KEY_IDS: JSON.stringify(props.keyIds) },
+        environment: {
+          FLE_KEYS: Stack.of(this).toJsonString(keys),
+          FLE_KNOWN_KEY_IDS: JSON.stringify(props.keyIds),
+          ...(props.secret ? { FLE_SECRET: props.secret } : {}),
+        },
         logGroup,
         timeout: Duration.seconds(30),
         memorySize: 512,

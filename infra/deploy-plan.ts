@@ -12,8 +12,19 @@ export const DEPLOY_ASSEMBLY_DIR = '.build/deploy.out';
 export type DeployStep =
   | { readonly kind: 'cdk-deploy'; readonly title: string; readonly stacks: readonly string[]; readonly assembly?: string }
   | { readonly kind: 'fetch-public-key'; readonly title: string; readonly keyId: string; readonly keyArn: string; readonly out: string }
+  | { readonly kind: 'make-edge-secret'; readonly title: string; readonly version: number; readonly kmsKeyId: string; readonly out: string }
   | { readonly kind: 'cdk-synth'; readonly title: string; readonly assembly: string }
   | { readonly kind: 'verify-keys'; readonly title: string; readonly assembly: string; readonly edgeStack: string };
+
+/**
+ * The edge secret versions whose file is missing (each made once, on the first deploy that lists
+ * it; an existing file is never replaced: its secret is what makes searchable markers stable), and
+ * the key that makes them (the config's `kmsKeyId`, or the keys stack's alias).
+ */
+export interface SecretPlan {
+  readonly missing: readonly { readonly version: number; readonly file: string }[];
+  readonly kmsKeyId: string;
+}
 
 /** The stack names of a deployment. */
 export function stackNames(prefix: string): { keys: string; edge: string; decrypt: string; rotation: string } {
@@ -25,6 +36,8 @@ export function stackNames(prefix: string): { keys: string; edge: string; decryp
  * 1. the keys stack (KMS keys and decrypt roles) in the data region;
  * 2. each key's public key fetched from KMS into the file the config names, with its record
  *    (refusing a PEM that belongs to another key, or a local dev pair in its place);
+ * 2b. each edge secret version the config lists without a file made with KMS
+ *    `GenerateDataKeyWithoutPlaintext` (its ciphertext only, written where the config names it);
  * 3. every stack synthesised with `edge-fle:requireKmsKeys`, so a key KMS does not hold is an error;
  * 4. each public key the edge template embeds compared with KMS GetPublicKey, by fingerprint;
  * 5. the edge and decrypt stacks deployed from exactly that verified assembly.
@@ -33,7 +46,13 @@ export function stackNames(prefix: string): { keys: string; edge: string; decryp
  * the plan again changes nothing. Before step 1 has run, `pending` plans a key the keys stack does
  * not output yet with a placeholder ARN (what `--dry-run` prints); otherwise it is an error.
  */
-export function deployPlan(params: DeployParams, config: FleConfig, keyArns: ReadonlyMap<string, string>, pending = false): DeployStep[] {
+export function deployPlan(
+  params: DeployParams,
+  config: FleConfig,
+  keyArns: ReadonlyMap<string, string>,
+  pending = false,
+  secret: SecretPlan = { missing: [], kmsKeyId: '' },
+): DeployStep[] {
   const names = stackNames(params.prefix);
   const configDir = dirname(resolve(params.configFile));
   const steps: DeployStep[] = [{ kind: 'cdk-deploy', title: 'keys: KMS keys and decrypt roles', stacks: [names.keys] }];
@@ -46,6 +65,15 @@ export function deployPlan(params: DeployParams, config: FleConfig, keyArns: Rea
       keyId: key.id,
       keyArn,
       out: resolve(configDir, key.publicKeyFile),
+    });
+  }
+  for (const version of secret.missing) {
+    steps.push({
+      kind: 'make-edge-secret',
+      title: `edge secret version ${version.version} from KMS (GenerateDataKeyWithoutPlaintext: no plaintext leaves KMS)`,
+      version: version.version,
+      kmsKeyId: secret.kmsKeyId,
+      out: resolve(configDir, version.file),
     });
   }
   steps.push(
@@ -83,6 +111,7 @@ export function commandOf(step: DeployStep, params: DeployParams, cdkArgs: reado
     case 'cdk-synth':
       return ['npx', 'cdk', 'synth', '--all', '--quiet', '--output', step.assembly, '-c', 'edge-fle:requireKmsKeys=true', ...cdkArgs];
     case 'verify-keys':
+    case 'make-edge-secret':
       return undefined;
   }
 }

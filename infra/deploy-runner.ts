@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { loadDeployConfig } from '../cli/dev-keys';
-import { ConfigError } from '../core/config';
-import { commandOf, type DeployStep, deployPlan, KEYS_OUTPUTS_FILE, keyArnsFromOutputs } from './deploy-plan';
+import { ConfigError, type FleConfig } from '../core/config';
+import { commandOf, type DeployStep, deployPlan, KEYS_OUTPUTS_FILE, keyArnsFromOutputs, type SecretPlan } from './deploy-plan';
+import { secretKeyAliasName } from './edge-secret-key';
 import { decryptGuardPolicy } from './guard-policy';
 import type { DeployParams } from './params';
 import { type Identity, type PreflightFacts, preflight } from './preflight';
@@ -17,6 +19,11 @@ export interface DeployDeps {
   identity(): Promise<Identity>;
   /** KMS GetPublicKey: the SPKI DER of a key ARN. */
   publicKeyOf(keyArn: string): Promise<Uint8Array>;
+  /**
+   * KMS GenerateDataKeyWithoutPlaintext (AES_256) with the edge secret's encryption context for
+   * `version`: the key ARN KMS used and the ciphertext. No plaintext reaches the deploy.
+   */
+  makeSecret(kmsKeyId: string, version: number): Promise<{ readonly keyArn: string; readonly ciphertextBlob: Uint8Array }>;
   /** Runs a step that has a command line; throws when it fails. */
   run(step: DeployStep, command: readonly string[]): Promise<void>;
   log(line: string): void;
@@ -44,6 +51,15 @@ function statedKeySpecs(configFile: string): Set<string> {
   }
 }
 
+/** Each edge secret version's file as it is on disk: missing, a dev secret, or KMS ciphertext. */
+function secretFileStates(configFile: string, config: FleConfig): PreflightFacts['secretFiles'] {
+  return (config.edgeSecret?.versions ?? []).map((v) => {
+    const path = resolve(dirname(resolve(configFile)), v.file);
+    if (!existsSync(path)) return { version: v.version, file: v.file, state: 'missing' as const };
+    return { version: v.version, file: v.file, state: v.source === 'kms' ? ('kms' as const) : ('dev' as const) };
+  });
+}
+
 /** Gathers what {@link preflight} judges. Loading the config makes no file but stand-ins under `.build`. */
 export async function gatherFacts(params: DeployParams, deps: Pick<DeployDeps, 'identity'>): Promise<PreflightFacts> {
   let config: PreflightFacts['config'];
@@ -60,6 +76,7 @@ export async function gatherFacts(params: DeployParams, deps: Pick<DeployDeps, '
     params,
     config,
     keySources,
+    secretFiles: 'problems' in config ? [] : secretFileStates(params.configFile, config),
     identity: await deps.identity(),
     deployedKeyArns: deployedKeyArns(params),
     statedKeySpecs: statedKeySpecs(params.configFile),
@@ -88,7 +105,13 @@ export async function runDeploy(params: DeployParams, cdkArgs: readonly string[]
       `note: only an SCP or permissions boundary can stop other principals of the account invoking a decrypt function: ${GUARD_POLICY_FILE} (README, "Who can decrypt")`,
     );
   }
-  const shown = deployPlan(params, config, facts.deployedKeyArns ?? new Map(), true);
+  const secret: SecretPlan = {
+    missing: facts.secretFiles.filter((f) => f.state === 'missing'),
+    kmsKeyId:
+      config.edgeSecret?.kmsKeyId ??
+      `arn:aws:kms:${params.dataRegion}:${'error' in facts.identity ? '<account>' : facts.identity.account}:${secretKeyAliasName(params.prefix)}`,
+  };
+  const shown = deployPlan(params, config, facts.deployedKeyArns ?? new Map(), true, secret);
   deps.log(
     `plan:\n${shown.map((s, i) => `  ${i + 1}. ${s.title}: ${commandOf(s, params, cdkArgs)?.join(' ') ?? '(in-process)'}`).join('\n')}`,
   );
@@ -98,7 +121,7 @@ export async function runDeploy(params: DeployParams, cdkArgs: readonly string[]
   await runStep(keysStep as DeployStep, params, cdkArgs, deps, new Map());
   const keyArns = deployedKeyArns(params);
   if (!keyArns) throw new DeployRefused(`the keys stack left no key ARNs in ${KEYS_OUTPUTS_FILE}`);
-  for (const step of deployPlan(params, config, keyArns).slice(1)) await runStep(step, params, cdkArgs, deps, keyArns);
+  for (const step of deployPlan(params, config, keyArns, false, secret).slice(1)) await runStep(step, params, cdkArgs, deps, keyArns);
   deps.log(`deployed. Key ARNs (put them in ${params.configFile} as kmsKeyId for fle decrypt):`);
   for (const [id, arn] of keyArns) deps.log(`  ${id}  ${arn}`);
 }
@@ -114,6 +137,16 @@ async function runStep(
   deps.log(`== ${step.title}${command ? `: ${command.join(' ')}` : ''}`);
   if (command) {
     await deps.run(step, command);
+    return;
+  }
+  if (step.kind === 'make-edge-secret') {
+    // Never over an existing file: its secret is what every searchable marker in storage was made with.
+    if (existsSync(step.out)) throw new DeployRefused(`${step.out} appeared during the deploy; refusing to replace an edge secret version`);
+    const made = await deps.makeSecret(step.kmsKeyId, step.version);
+    mkdirSync(dirname(step.out), { recursive: true });
+    const record = { version: step.version, kmsKeyId: made.keyArn, ciphertextBlob: Buffer.from(made.ciphertextBlob).toString('base64') };
+    writeFileSync(step.out, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
+    deps.log(`   wrote ${step.out}: KMS ciphertext of edge secret version ${step.version} (commit it: searchable markers depend on it)`);
     return;
   }
   if (step.kind === 'verify-keys') {

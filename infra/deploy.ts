@@ -6,8 +6,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GenerateDataKeyWithoutPlaintextCommand, GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { secretEncryptionContext } from '../core/format/secret';
 import { DeployRefused, runDeploy } from './deploy-runner';
 import { ParamsError, readParams } from './params';
 
@@ -44,6 +45,17 @@ try {
       const result = await kms.send(new GetPublicKeyCommand({ KeyId: keyArn }));
       if (!result.PublicKey) throw new DeployRefused(`KMS returned no public key for ${keyArn}`);
       return result.PublicKey;
+    },
+    makeSecret: async (kmsKeyId, version) => {
+      const made = await kms.send(
+        new GenerateDataKeyWithoutPlaintextCommand({
+          KeyId: kmsKeyId,
+          KeySpec: 'AES_256',
+          EncryptionContext: secretEncryptionContext(version),
+        }),
+      );
+      if (!made.CiphertextBlob || !made.KeyId) throw new DeployRefused(`KMS made no edge secret version ${version} with ${kmsKeyId}`);
+      return { keyArn: made.KeyId, ciphertextBlob: made.CiphertextBlob };
     },
     run: async (step, [command, ...args]) => {
       const result = spawnSync(command as string, args, { stdio: 'inherit' });

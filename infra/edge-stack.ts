@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { EdgeKeyManifest } from '../cli/bundle';
+import { edgeRoleName, secretContextConditions } from './edge-secret-key';
 import { EdgeAlarms, EdgeFleDashboard } from './monitoring';
 
 /** Template metadata key holding the {@link EdgeKeyManifest}: what `npm run deploy` checks against KMS. */
@@ -91,13 +92,28 @@ export class EdgeStack extends Stack {
       });
     }
 
+    const secret = keyManifest.secret?.source === 'kms' ? keyManifest.secret : undefined;
     const role = new iam.Role(this, 'EdgeFunctionRole', {
+      // Fixed: the edge secret key's policy names it before this stack exists.
+      roleName: edgeRoleName(props.prefix),
       assumedBy: new iam.CompositePrincipal(
         new iam.ServicePrincipal('lambda.amazonaws.com'),
         new iam.ServicePrincipal('edgelambda.amazonaws.com'),
       ),
-      description: 'edge-fle Lambda@Edge: writes its logs, nothing else',
+      description: secret
+        ? 'edge-fle Lambda@Edge: writes its logs and unwraps its edge secret version (kms:Decrypt, that key, that context)'
+        : 'edge-fle Lambda@Edge: writes its logs, nothing else',
     });
+    if (secret?.kmsKeyId) {
+      // Once per container, in the key's own Region: the baked version's ciphertext, with its context.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [secret.kmsKeyId],
+          conditions: secretContextConditions(secret.version),
+        }),
+      );
+    }
     // A fixed name lets the role's log policy name the function without depending on it.
     this.edgeFunctionName = `${props.prefix}-edge-protect`;
     this.edgeFunction = new lambda.Function(this, 'EdgeFunction', {

@@ -3,40 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { type Audience, EC_KEY_SPEC, type ResolvedKey } from '../core/config';
-
-/**
- * Actions that manage a key without using it or widening who may use it: no Decrypt, no Encrypt,
- * no ReEncrypt, no DeriveSharedSecret, no CreateGrant (a grant is a way to give oneself Decrypt),
- * no PutKeyPolicy (only the deployment changes the policy; see {@link KeysStackProps.deployRoleArn}).
- */
-export const ADMIN_ACTIONS = [
-  'kms:CreateAlias',
-  'kms:DeleteAlias',
-  'kms:UpdateAlias',
-  'kms:Describe*',
-  'kms:Enable*',
-  'kms:List*',
-  'kms:UpdateKeyDescription',
-  'kms:RevokeGrant',
-  'kms:RetireGrant',
-  'kms:Disable*',
-  'kms:Get*',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:ScheduleKeyDeletion',
-  'kms:CancelKeyDeletion',
-];
-
-/** How a key is opened: an RSA key decrypts (the post's payload, E1); a P-256 key agrees (E2). */
-function useAction(key: ResolvedKey): 'kms:Decrypt' | 'kms:DeriveSharedSecret' {
-  return key.keySpec === EC_KEY_SPEC ? 'kms:DeriveSharedSecret' : 'kms:Decrypt';
-}
-
-/** Uses of a key only the decrypt roles (and declared rotation jobs) may make. */
-export const USE_ACTIONS = ['kms:Decrypt', 'kms:DeriveSharedSecret'];
-
-/** Actions nobody needs: grants would hand Decrypt out around the policy; ReEncrypt decrypts inside KMS. */
-export const NEVER_ACTIONS = ['kms:CreateGrant', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+import { EdgeSecretKey, edgeRoleName } from './edge-secret-key';
+import { ADMIN_ACTIONS, NEVER_ACTIONS, USE_ACTIONS, useAction } from './key-policy';
 
 export interface KeysStackProps extends StackProps {
   readonly prefix: string;
@@ -53,6 +21,8 @@ export interface KeysStackProps extends StackProps {
   readonly deployRoleArn?: string;
   /** Roles (rotation jobs) that may also decrypt with every key. */
   readonly rewrapPrincipals?: readonly string[];
+  /** Make the edge secret's KMS key (the config declares `edgeSecret`). */
+  readonly edgeSecret?: boolean;
   /** The data-lake rotation's worker, when configured: its role lives here, beside the keys it opens. */
   readonly rotation?: {
     readonly bucket: string;
@@ -102,6 +72,8 @@ export class KeysStack extends Stack {
   readonly keys = new Map<string, kms.Key>();
   /** Audience name → its decrypt function's execution role. */
   readonly decryptRoles = new Map<string, iam.Role>();
+  /** The edge secret's key, when the config declares the secret. */
+  readonly edgeSecretKey: EdgeSecretKey | undefined;
 
   constructor(scope: Construct, id: string, props: KeysStackProps) {
     super(scope, id, props);
@@ -211,6 +183,22 @@ export class KeysStack extends Stack {
       this.keys.set(key.id, kmsKey);
       new CfnOutput(this, `KeyArn${key.id}`, { value: kmsKey.keyArn, description: `KMS key ARN for key id ${key.id}` });
     }
+
+    this.edgeSecretKey = props.edgeSecret
+      ? new EdgeSecretKey(this, 'EdgeSecret', {
+          prefix: props.prefix,
+          admins,
+          policyWriters: [deployRole, rootUser],
+          readers: [
+            `arn:${this.partition}:iam::${this.account}:role/${edgeRoleName(props.prefix)}`,
+            ...[...this.decryptRoles.values()].map((role) => role.roleArn),
+            ...(rotationRole ? [rotationRole.roleArn] : []),
+            ...(props.rewrapPrincipals ?? []),
+          ],
+        })
+      : undefined;
+    // Every decrypt function checks proofs and opens searchable markers: each unwraps the secret.
+    for (const role of [...this.decryptRoles.values(), ...(rotationRole ? [rotationRole] : [])]) this.edgeSecretKey?.grantUnwrap(role);
 
     const byId = new Map(props.keys.map((k) => [k.id, k]));
     for (const audience of props.audiences) {

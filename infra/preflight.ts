@@ -18,6 +18,8 @@ export interface PreflightFacts {
   readonly deployedKeyArns: ReadonlyMap<string, string> | undefined;
   /** Key ids whose `keySpec` the config file states (not read off a PEM another clone may lack). */
   readonly statedKeySpecs: ReadonlySet<string>;
+  /** Each edge secret version's file: missing (the deploy makes it with KMS), a dev secret, or KMS ciphertext. */
+  readonly secretFiles: readonly { readonly version: number; readonly file: string; readonly state: 'missing' | 'dev' | 'kms' }[];
 }
 
 /** The verdict: refuse on any problem; otherwise what the deploy will do and what to know. */
@@ -121,6 +123,29 @@ export function preflight(facts: PreflightFacts): PreflightReport {
         notes.push(`key ${key.id}: kmsKeyId differs from the deployed key ${facts.deployedKeyArns.get(key.id)}; fle decrypt uses kmsKeyId`);
       }
     }
+  }
+  for (const secret of facts.secretFiles) {
+    if (secret.state === 'dev') {
+      problems.push(
+        `edge secret version ${secret.version}: ${secret.file} is a dev secret in clear. Fix: move it away; the deploy then makes the version with KMS (markers made with the dev secret stay local)`,
+      );
+    } else if (secret.state === 'missing') {
+      actions.push(
+        `make edge secret version ${secret.version} with KMS GenerateDataKeyWithoutPlaintext and write its ciphertext to ${secret.file}`,
+      );
+    }
+  }
+  const secretArn = config.edgeSecret?.kmsKeyId;
+  const secretWhere = secretArn ? KMS_ARN.exec(secretArn) : undefined;
+  if (
+    secretArn &&
+    !/key\/mrk-0{32}$/.test(secretArn) &&
+    secretWhere &&
+    (secretWhere[1] !== params.dataRegion || (account && secretWhere[2] !== account))
+  ) {
+    problems.push(
+      `edgeSecret.kmsKeyId is in ${secretWhere[1]} / account ${secretWhere[2]}, the keys stack in ${params.dataRegion}${account ? ` / ${account}` : ''}. Fix: correct edgeSecret.kmsKeyId (or drop it: the deploy uses the keys stack's alias)`,
+    );
   }
   if (config.audiences.length === 0 && params.invokers.length === 0) {
     notes.push('no audience and no edge-fle:invokers: nobody is granted invoke on the decrypt function');

@@ -2,6 +2,7 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EdgeKeyManifest } from '../cli/bundle';
 import type { Audience, FleConfig } from '../core/config';
+import { secretVariable } from '../decrypt/secret-variable';
 import { DecryptStack } from './decrypt-stack';
 import { DESCRIPTION_LABEL, EdgeStack } from './edge-stack';
 import { decryptFunctionName, KeysStack } from './keys-stack';
@@ -53,6 +54,7 @@ export function addStacks(app: App, params: DeployParams, config: FleConfig, bun
     audiences,
     ...(params.deployRoleArn ? { deployRoleArn: params.deployRoleArn } : {}),
     rewrapPrincipals: params.rewrapPrincipals,
+    edgeSecret: config.edgeSecret !== undefined,
     ...(params.rotation ? { rotation: params.rotation } : {}),
     description: 'edge-fle: RSA KMS keys (retained) and the decrypt roles their policies name',
   });
@@ -83,6 +85,7 @@ export function addStacks(app: App, params: DeployParams, config: FleConfig, bun
     decryptAssetDir: bundles.decryptAssetDir,
     audiences,
     keyIds: config.keys.map((k) => k.id),
+    ...(config.edgeSecret ? { secret: secretVariable(config.edgeSecret, config.indexes) } : {}),
     logRetentionDays: params.logRetentionDays,
     alarmTopicArns: params.alarmTopicArns,
     description: 'edge-fle: decrypt functions, one per audience',

@@ -97,7 +97,10 @@ export class SampleOrigin {
 
   private signup(fields: Record<string, string>, stored: number, reply: (status: number, body: unknown) => void): void {
     const { email, name = '' } = fields;
-    if (!email) return reply(400, { code: 'MissingEmail', message: 'sign up needs an email' });
+    if (!email) {
+      reply(400, { code: 'MissingEmail', message: 'sign up needs an email' });
+      return;
+    }
     try {
       const user = this.db
         .prepare('INSERT INTO users (email, name, created_at) VALUES (?, ?, ?)')
@@ -105,19 +108,19 @@ export class SampleOrigin {
       reply(201, { stored, user: Number(user.lastInsertRowid) });
     } catch (error) {
       // The UNIQUE index decides, not application code: the edge made equal emails equal markers.
-      if (error instanceof Error && /UNIQUE constraint failed/.test(error.message)) {
-        return reply(409, { code: 'EmailTaken', message: 'an account with this email exists (the database refused the duplicate)' });
-      }
-      throw error;
+      if (!(error instanceof Error && /UNIQUE constraint failed/.test(error.message))) throw error;
+      reply(409, { code: 'EmailTaken', message: 'an account with this email exists (the database refused the duplicate)' });
     }
   }
 
   private login(fields: Record<string, string>, reply: (status: number, body: unknown) => void): void {
     const { email } = fields;
-    if (!email) return reply(400, { code: 'MissingEmail', message: 'log in needs an email' });
-    const user = this.db.prepare('SELECT id, email, name, created_at AS createdAt FROM users WHERE email = ?').get(email);
-    if (!user) return reply(404, { code: 'NoSuchUser', message: 'no account has this email' });
-    reply(200, { user });
+    const user = email
+      ? this.db.prepare('SELECT id, email, name, created_at AS createdAt FROM users WHERE email = ?').get(email)
+      : undefined;
+    if (!email) reply(400, { code: 'MissingEmail', message: 'log in needs an email' });
+    else if (!user) reply(404, { code: 'NoSuchUser', message: 'no account has this email' });
+    else reply(200, { user });
   }
 
   private users(): StoredUser[] {

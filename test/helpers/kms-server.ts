@@ -29,6 +29,8 @@ export interface FakeKmsKey {
   readonly privateKeyPem: string;
   /** A symmetric key's 256-bit key material (SYMMETRIC_DEFAULT). */
   readonly symmetricKey?: Buffer;
+  /** Alias ARNs that name it too (KMS resolves an alias in KeyId). */
+  readonly aliases?: readonly string[];
   readonly keySpec?: string;
   readonly keyUsage?: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'KEY_AGREEMENT';
   readonly enabled?: boolean;
@@ -80,6 +82,7 @@ export async function startFakeKms(keys: readonly FakeKmsKey[], identity = STS_I
   const addKey = (key: FakeKmsKey): void => {
     byId.set(key.arn, key);
     byId.set(key.arn.split('/').pop() ?? key.arn, key);
+    for (const alias of key.aliases ?? []) byId.set(alias, key);
   };
   for (const key of keys) addKey(key);
   let inFlight = 0;

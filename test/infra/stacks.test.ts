@@ -631,3 +631,108 @@ describe('what synthesis embeds (infra/synth.ts)', () => {
     expect(warnings.join('\n')).toContain('the file is missing');
   });
 });
+
+describe('the edge secret (searchable fields and marker proofs)', () => {
+  const SECRET_KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/mrk-5ec7e75ec7e75ec7e75ec7e75ec7e75e';
+  let secretConfig: FleConfig;
+  let secretBundles: Bundles;
+  beforeAll(async () => {
+    const ws = makeWorkspace();
+    const raw = JSON.parse(readFileSync(ws.configFile, 'utf8'));
+    raw.routes[0].json.push({ path: '$[*].login', index: 'email' });
+    raw.indexes = [{ name: 'email', normalize: ['trim', 'lowercase'] }];
+    raw.edgeSecret = { kmsKeyId: SECRET_KEY_ARN, current: 1, versions: [{ version: 1, file: 'keys/edge-secret.kms.1.json' }] };
+    writeFileSync(
+      join(ws.dir, 'keys', 'edge-secret.kms.1.json'),
+      JSON.stringify({ version: 1, kmsKeyId: SECRET_KEY_ARN, ciphertextBlob: Buffer.alloc(184, 3).toString('base64') }),
+    );
+    writeFileSync(ws.configFile, JSON.stringify(raw));
+    secretConfig = loadConfigFile(ws.configFile);
+    const fingerprint = fingerprintOf(secretConfig.keys[0]!.publicKeyPem);
+    const edge = await buildEdgeBundle(
+      secretConfig,
+      join(ws.dir, 'edge'),
+      new Map([['01', { kind: 'kms', keyArn: KEY_ARN, fingerprint }]]),
+    );
+    secretBundles = { ...bundles, edgeAssetDir: edge.directory, edgeKeys: edge.manifest };
+  });
+
+  it('makes a retained, multi-Region, rotating symmetric key only the edge and decrypt roles may unwrap with, with its context', () => {
+    const { keys } = synth({}, secretConfig, secretBundles);
+    keys.hasResourceProperties('AWS::KMS::Key', { MultiRegion: true, EnableKeyRotation: true, KeySpec: Match.absent() });
+    keys.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/edgefle/edge-secret' });
+    const [, key] = Object.entries(keys.findResources('AWS::KMS::Key', { Properties: { MultiRegion: true } }))[0]!;
+    const statements = (key as { Properties: { KeyPolicy: { Statement: PolicyStatementJson[] } } }).Properties.KeyPolicy.Statement;
+    const sid = (name: string) =>
+      statements.find((s) => s.Sid === name) as PolicyStatementJson & { Condition: Record<string, Record<string, unknown>> };
+    const unwrap = sid('UnwrapByEdgeAndDecryptRoles');
+    expect(unwrap.Action).toBe('kms:Decrypt');
+    expect(unwrap.Condition.StringEquals).toEqual({ 'kms:EncryptionContext:edge-fle:purpose': 'edge-secret' });
+    expect(JSON.stringify(unwrap.Condition.ArnEquals)).toContain('role/EdgeFle-edge-protect');
+    expect(JSON.stringify(unwrap.Condition.ArnEquals)).toContain('DecryptRoleall');
+    expect(sid('DenyUnwrapButByReaders').Effect).toBe('Deny');
+    expect(sid('DenyUnwrapForOtherPurposes').Condition.StringNotEquals).toEqual({
+      'kms:EncryptionContext:edge-fle:purpose': 'edge-secret',
+    });
+    expect(sid('DenyChoosingOrLearningSecrets').Action).toEqual(
+      expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom']),
+    );
+    expect(sid('MakeSecretVersions').Action).toBe('kms:GenerateDataKeyWithoutPlaintext');
+  });
+
+  it('lets the edge role (a fixed name) kms:Decrypt only the baked version, only with its encryption context', () => {
+    const { edge } = synth({}, secretConfig, secretBundles);
+    edge.hasResourceProperties('AWS::IAM::Role', { RoleName: 'EdgeFle-edge-protect' });
+    edge.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: 'kms:Decrypt',
+            Effect: 'Allow',
+            Resource: SECRET_KEY_ARN,
+            Condition: {
+              StringEquals: {
+                'kms:EncryptionContext:edge-fle:purpose': 'edge-secret',
+                'kms:EncryptionContext:edge-fle:secret-version': '1',
+              },
+              'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['edge-fle:purpose', 'edge-fle:secret-version'] },
+            },
+          },
+        ]),
+      },
+    });
+    // The bundle carries the secret only as KMS ciphertext.
+    const bundle = readFileSync(join(secretBundles.edgeAssetDir, 'index.js'), 'utf8');
+    expect(bundle).toContain(Buffer.alloc(184, 3).toString('base64'));
+  });
+
+  it('gives each decrypt function the KMS-wrapped versions in FLE_SECRET, and its role the unwrap', () => {
+    const { decrypt, keys } = synth({}, secretConfig, secretBundles);
+    const fn = Object.values(decrypt.findResources('AWS::Lambda::Function'))[0] as {
+      Properties: { Environment: { Variables: Record<string, string> } };
+    };
+    const variable = JSON.parse(fn.Properties.Environment.Variables.FLE_SECRET ?? '{}');
+    expect(variable).toMatchObject({ current: 1, acceptUnproven: false, versions: [{ version: 1, kmsKeyId: SECRET_KEY_ARN }] });
+    expect(variable.indexes).toEqual([{ name: 'email', key: '01', version: 1, normalize: ['trim', 'lowercase'] }]);
+    keys.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'kms:Decrypt',
+            Condition: Match.objectLike({ StringEquals: { 'kms:EncryptionContext:edge-fle:purpose': 'edge-secret' } }),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('keeps cdk-nag clean', () => {
+    const { outdir } = synth({}, secretConfig, secretBundles);
+    const nag = (
+      JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: { pluginName: string; violations: unknown[] }[];
+      }
+    ).pluginReports.find((p) => p.pluginName === 'AwsSolutions');
+    expect(nag?.violations).toEqual([]);
+  });
+});

@@ -6,20 +6,25 @@
  * import a removed export, that no template embeds a key KMS does not hold, and that every role's
  * KMS permissions are exactly those the config intends.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GenerateDataKeyWithoutPlaintextCommand } from '@aws-sdk/client-kms';
 import { App, AssetStaging } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchPublicKeyCommand } from '../../cli/commands/fetch-public-key';
 import type { CliIo } from '../../cli/io';
 import { fingerprintOf } from '../../cli/key-provenance';
+import { secretEncryptionContext } from '../../core/format/secret';
+import { createSecretSource } from '../../core/secret-source';
+import { kmsSecretUnwrapper } from '../../edge/kms-secret';
 import { type DeployStep, KEYS_OUTPUTS_FILE } from '../../infra/deploy-plan';
 import { DeployRefused, runDeploy } from '../../infra/deploy-runner';
 import { PUBLIC_KEYS_METADATA } from '../../infra/edge-stack';
 import { readParams } from '../../infra/params';
 import { defineApp } from '../../infra/synth';
+import { loopbackKmsClient } from '../helpers/decrypt';
 import { type FakeKms, startFakeKms } from '../helpers/kms-server';
 import { fleAsync, ROOT } from '../helpers/workspace';
 
@@ -86,6 +91,18 @@ class CloudHarness {
     }
     for (const [id, resource] of Object.entries(template.Resources)) {
       if (resource.Type !== 'AWS::KMS::Key' || this.keys.has(`${name}/${id}`)) continue;
+      if ((resource.Properties as Json).MultiRegion === true) {
+        // The edge secret's key: symmetric, multi-Region (mrk- ids), reachable by its alias too.
+        const arn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/mrk-${randomUUID().replace(/-/g, '')}`;
+        this.kms.addKey({
+          arn,
+          privateKeyPem: '',
+          symmetricKey: randomBytes(32),
+          aliases: [`arn:aws:kms:${REGION}:${ACCOUNT}:alias/edgefle/edge-secret`],
+        });
+        this.keys.set(`${name}/${id}`, arn);
+        continue;
+      }
       const bits = Number(/RSA_(\d+)/.exec(String((resource.Properties as Json).KeySpec))?.[1]);
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
       const arn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${randomUUID()}`;
@@ -220,6 +237,16 @@ const deps = {
     });
     return Buffer.from(((await response.json()) as { PublicKey: string }).PublicKey, 'base64');
   },
+  makeSecret: async (kmsKeyId: string, version: number) => {
+    const made = await loopbackKmsClient(kms.url).send(
+      new GenerateDataKeyWithoutPlaintextCommand({
+        KeyId: kmsKeyId,
+        KeySpec: 'AES_256',
+        EncryptionContext: secretEncryptionContext(version),
+      }),
+    );
+    return { keyArn: made.KeyId ?? '', ciphertextBlob: made.CiphertextBlob ?? new Uint8Array() };
+  },
   run,
   log: (line: string) => log.push(line),
 };
@@ -236,7 +263,11 @@ function deploy(context: Json = {}): Promise<void> {
 /** Key id → ARN the keys stack holds now. */
 function deployedKeyArns(): Map<string, string> {
   const outputs = cloud.outputs('EdgeFle-Keys')['EdgeFle-Keys'] as Record<string, string>;
-  return new Map(Object.entries(outputs).map(([name, arn]) => [name.replace(/^KeyArn/, ''), arn]));
+  return new Map(
+    Object.entries(outputs)
+      .filter(([name]) => name.startsWith('KeyArn'))
+      .map(([name, arn]) => [name.replace(/^KeyArn/, ''), arn]),
+  );
 }
 
 /** The public keys the deployed edge bundle carries, by fingerprint, read from the bundle itself. */
@@ -272,8 +303,14 @@ function permissions(): { keyPolicies: Json; roleGrants: Json; functions: Json }
     map[role] = [...((map[role] as string[]) ?? []), keyId].sort();
   };
   const keyPolicies: Json = {};
+  // The edge secret's key (multi-Region, symmetric) has its own policy, checked by the secret's test.
+  const secretKeys = new Set(
+    Object.entries(keys.Resources)
+      .filter(([, r]) => r.Type === 'AWS::KMS::Key' && (r.Properties as Json).MultiRegion === true)
+      .map(([id]) => id),
+  );
   for (const [id, resource] of Object.entries(keys.Resources)) {
-    if (resource.Type !== 'AWS::KMS::Key') continue;
+    if (resource.Type !== 'AWS::KMS::Key' || secretKeys.has(id)) continue;
     const statements = ((resource.Properties as Json).KeyPolicy as { Statement: Json[] }).Statement;
     const allowed = [(statements.find((s) => s.Sid === 'DecryptByAudiences')?.Principal as Json | undefined)?.AWS ?? []].flat();
     const deny = statements.find((s) => s.Sid === 'DenyUseButByDecryptRoles') as Json;
@@ -293,6 +330,12 @@ function permissions(): { keyPolicies: Json; roleGrants: Json; functions: Json }
     for (const statement of props.PolicyDocument.Statement) {
       const actions = [statement.Action].flat() as string[];
       if (!actions.some((a) => a.startsWith('kms:'))) continue;
+      const refs = [statement.Resource].flat() as { 'Fn::GetAtt'?: string[] }[];
+      if (refs.some((r) => secretKeys.has(r['Fn::GetAtt']?.[0] ?? ''))) {
+        // Unwrapping the edge secret: only with its encryption context.
+        expect(JSON.stringify(statement.Condition)).toContain('"kms:EncryptionContext:edge-fle:purpose":"edge-secret"');
+        continue;
+      }
       expect(actions).toEqual(['kms:Decrypt']);
       for (const resourceRef of [statement.Resource].flat() as { 'Fn::GetAtt': string[] }[]) {
         for (const role of props.Roles)
@@ -471,6 +514,36 @@ describe('deploy rehearsal: a key from first deploy to retirement', () => {
     await expectIntended([only02, billing]);
     writeConfig(['02'], '02', [only02], deployedKeyArns());
     await deploy();
+    await expectIntended([only02]);
+  });
+
+  it('edge secret: made with KMS once, by the first deploy that lists it, kept by every later one', async () => {
+    // Prepare: searchable emails, a secret version whose file does not exist yet.
+    const only02: Audience = { ...orders, keys: ['02'] };
+    writeConfig(['02'], '02', [only02], deployedKeyArns());
+    const config = JSON.parse(readFileSync('config/fields.json', 'utf8'));
+    config.routes[0].json = ['$[*].ssn', { path: '$[*].email', index: 'email' }];
+    config.indexes = [{ name: 'email', normalize: ['trim', 'lowercase'] }];
+    config.edgeSecret = { current: 1, versions: [{ version: 1, file: 'keys/edge-secret.1.json' }] };
+    writeFileSync('config/fields.json', JSON.stringify(config, null, 2));
+    // Act
+    await deploy();
+    const made = readFileSync('config/keys/edge-secret.1.json', 'utf8');
+    await deploy();
+    // Assert: the same version file (the same secret: every searchable marker stays findable).
+    expect(readFileSync('config/keys/edge-secret.1.json', 'utf8')).toBe(made);
+    const version = JSON.parse(made) as { version: number; kmsKeyId: string; ciphertextBlob: string };
+    expect(version.kmsKeyId).toMatch(/:key\/mrk-/);
+    expect(made).not.toMatch(/"local"|Plaintext/);
+    const manifest = (cloud.stacks.get('EdgeFle-Edge') as TemplateJson).Metadata?.[PUBLIC_KEYS_METADATA] as Json;
+    expect(manifest).toMatchObject({ status: 'kms', secret: { version: 1, source: 'kms', kmsKeyId: version.kmsKeyId } });
+    expect(JSON.stringify(cloud.stacks.get('EdgeFle-Decrypt'))).toContain(version.ciphertextBlob);
+    // KMS opens it with the edge secret's encryption context, and only so.
+    const keys = await createSecretSource({ ...version, file: 'x', source: 'kms' }, kmsSecretUnwrapper(loopbackKmsClient(kms.url)))();
+    expect(keys.version).toBe(1);
+    await expect(
+      createSecretSource({ ...version, version: 2, file: 'x', source: 'kms' }, kmsSecretUnwrapper(loopbackKmsClient(kms.url, 1)))(),
+    ).rejects.toThrow(/InvalidCiphertextException/);
     await expectIntended([only02]);
   });
 });

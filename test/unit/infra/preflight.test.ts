@@ -30,6 +30,7 @@ function facts(
     identity: { account: '111122223333', arn: 'arn:aws:iam::111122223333:role/deployer' },
     deployedKeyArns: undefined,
     statedKeySpecs: new Set(['01']),
+    secretFiles: [],
     ...overrides,
   };
 }

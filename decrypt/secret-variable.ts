@@ -1,0 +1,65 @@
+import type { EdgeSecretConfig, EdgeSecretVersion, SearchIndex } from '../core/config';
+import { INDEX_NAME_PATTERN } from '../core/format/d1';
+import { MAX_VERSION } from '../core/format/secret';
+import { isNormalization } from '../core/normalize';
+import { InvalidRequestError } from './errors';
+import type { DecryptSecretOptions } from './provenance';
+
+/**
+ * `FLE_SECRET`, the decrypt Lambda's view of the edge secret: the KMS-wrapped versions (never a dev
+ * secret: a plaintext secret never goes into a template), the current one, the indexes and the
+ * legacy opt-in. The decrypt stack writes it with {@link secretVariable}; the Lambda reads it with
+ * {@link parseSecretVariable}. One module owns the format.
+ *
+ *     {"current":1,"acceptUnproven":false,"indexes":[…],"versions":[{"version":1,"kmsKeyId":"arn…","ciphertextBlob":"…"}]}
+ */
+
+/** The variable's value for a config's edge secret and indexes. */
+export function secretVariable(secret: EdgeSecretConfig, indexes: readonly SearchIndex[]): string {
+  return JSON.stringify({
+    current: secret.current,
+    acceptUnproven: secret.acceptUnprovenMarkers,
+    indexes,
+    versions: secret.versions.flatMap((v) =>
+      v.source === 'kms' ? [{ version: v.version, kmsKeyId: v.kmsKeyId, ciphertextBlob: v.ciphertextBlob }] : [],
+    ),
+  });
+}
+
+/** Reads `FLE_SECRET` (undefined when unset). Throws InvalidRequest naming what is wrong, never echoing it. */
+export function parseSecretVariable(value: string | undefined): DecryptSecretOptions | undefined {
+  if (!value) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch {
+    throw new InvalidRequestError('FLE_SECRET is not valid JSON');
+  }
+  const { current, acceptUnproven, indexes, versions } = (raw ?? {}) as Record<string, unknown>;
+  const isVersion = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_VERSION;
+  if (!isVersion(current) || typeof acceptUnproven !== 'boolean' || !Array.isArray(versions) || !Array.isArray(indexes)) {
+    throw new InvalidRequestError('FLE_SECRET must be {"current", "acceptUnproven", "indexes", "versions"}');
+  }
+  const parsedVersions = versions.map((entry: unknown, i): EdgeSecretVersion => {
+    const { version, kmsKeyId, ciphertextBlob } = (entry ?? {}) as Record<string, unknown>;
+    if (!isVersion(version) || typeof kmsKeyId !== 'string' || typeof ciphertextBlob !== 'string') {
+      throw new InvalidRequestError(`FLE_SECRET.versions[${i}] must be {"version", "kmsKeyId", "ciphertextBlob"}`);
+    }
+    return { version, file: 'FLE_SECRET', source: 'kms', kmsKeyId, ciphertextBlob };
+  });
+  const parsedIndexes = indexes.map((entry: unknown, i): SearchIndex => {
+    const { name, key, version, normalize } = (entry ?? {}) as Record<string, unknown>;
+    if (
+      typeof name !== 'string' ||
+      !INDEX_NAME_PATTERN.test(name) ||
+      typeof key !== 'string' ||
+      !isVersion(version) ||
+      !Array.isArray(normalize) ||
+      !normalize.every(isNormalization)
+    ) {
+      throw new InvalidRequestError(`FLE_SECRET.indexes[${i}] must be {"name", "key", "version", "normalize"}`);
+    }
+    return { name, key, version, normalize };
+  });
+  return { versions: parsedVersions, current, indexes: parsedIndexes, acceptUnproven };
+}
