@@ -4,12 +4,19 @@ export interface PageSettings {
   readonly submitUrl: string;
   /** The origin's record list, through the edge. */
   readonly recordsUrl: string;
+  /** The sample origin's sign-up and log-in endpoints, through the edge (searchable email). */
+  readonly signupUrl: string;
+  readonly loginUrl: string;
 }
 
 /**
  * The try-it page: a person types a record, sends it as JSON or as a form, and sees side by side
  * what the browser sent, what the origin stored and what the decrypt endpoint returns. Plain HTML
  * and a little script; every value is shown with textContent, never as markup.
+ *
+ * Below it, accounts: sign up, then log in by email. The edge turns the email into the searchable
+ * marker stored at sign-up, so the sample origin finds the account with `WHERE email = ?` and its
+ * UNIQUE index refuses a second sign-up with the same email in other case, with no decrypt at all.
  */
 export function renderPage(settings: PageSettings): string {
   const config = JSON.stringify(settings).replace(/</g, '\\u003c');
@@ -34,6 +41,7 @@ export function renderPage(settings: PageSettings): string {
   .panes { display: grid; gap: .8rem; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); margin-top: 1rem; }
   section { background: #fff; border-radius: .5rem; padding: .8rem; box-shadow: 0 1px 3px #0002; min-width: 0; }
   h2 { font-size: 1rem; margin: 0 0 .4rem; }
+  h2.part { font-size: 1.15rem; margin: 1.4rem 0 .3rem; }
   pre { margin: 0; white-space: pre-wrap; word-break: break-all; font-size: .8rem; max-height: 24rem; overflow: auto; }
 </style>
 </head>
@@ -57,6 +65,21 @@ export function renderPage(settings: PageSettings): string {
   <section><h2>What the browser sent</h2><pre id="sent"></pre></section>
   <section><h2>What the origin stored</h2><pre id="stored"></pre></section>
   <section><h2>What decrypt returns</h2><pre id="decrypted"></pre></section>
+</div>
+<h2 class="part">Accounts: sign up, then log in by email</h2>
+<p class="lead">The email is a searchable field: the edge gives <code> Alice@Example.com </code> and <code>alice@example.com</code> the same marker, so the origin's database finds and deduplicates accounts without ever seeing or decrypting an email.</p>
+<form id="account">
+  <label>Email <input name="email" id="account-email" value="Alice@Example.com"></label>
+  <label>Name <input name="name" id="account-name" value="Alice"></label>
+  <div class="actions">
+    <button type="button" id="sign-up">Sign up</button>
+    <button type="button" id="log-in" class="secondary">Log in</button>
+    <span id="account-status" role="status"></span>
+  </div>
+</form>
+<div class="panes">
+  <section><h2>What the browser sent</h2><pre id="account-sent"></pre></section>
+  <section><h2>What the origin answered (no decrypt)</h2><pre id="account-answer"></pre></section>
 </div>
 <script>
 const settings = ${config};
@@ -89,6 +112,20 @@ async function send(kind) {
   show('decrypted', pretty(await decrypted.text(), storedType));
   show('status', decrypted.ok ? 'done: record ' + stored.id : 'decrypt answered ' + decrypted.status);
 }
+async function account(kind) {
+  const body = new URLSearchParams(kind === 'signup'
+    ? { email: $('account-email').value, name: $('account-name').value }
+    : { email: $('account-email').value }).toString();
+  show('account-sent', body); show('account-answer', ''); show('account-status', 'sending…');
+  const answer = await fetch(kind === 'signup' ? settings.signupUrl : settings.loginUrl,
+    { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const text = await answer.text();
+  show('account-answer', answer.status + '\\n' + pretty(text, 'application/json'));
+  const outcome = { 201: 'signed up', 409: 'refused by the database: this email has an account', 200: 'logged in: account found by its email marker', 404: 'no account has this email' };
+  show('account-status', outcome[answer.status] || 'the edge answered ' + answer.status);
+}
+$('sign-up').addEventListener('click', () => account('signup').catch((e) => show('account-status', String(e))));
+$('log-in').addEventListener('click', () => account('login').catch((e) => show('account-status', String(e))));
 $('send-json').addEventListener('click', () => send('json').catch((e) => show('status', String(e))));
 $('send-form').addEventListener('click', () => send('form').catch((e) => show('status', String(e))));
 </script>

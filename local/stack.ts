@@ -121,7 +121,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const edgePort = await listen(edge, options.edgePort ?? 8080, '--edge-port');
     servers.push(edge);
     const edgeUrl = `http://${HOST}:${edgePort}`;
-    const pageSettings = { submitUrl: `${edgeUrl}${submitPath(options.config)}`, recordsUrl: `${edgeUrl}/records` };
+    const pageSettings = {
+      submitUrl: `${edgeUrl}${submitPath(options.config)}`,
+      recordsUrl: `${edgeUrl}/records`,
+      signupUrl: `${edgeUrl}/api/signup`,
+      loginUrl: `${edgeUrl}/api/login`,
+    };
     let decryptUrl = '';
     const decryptServer = serve(async (req, res) => handleDecrypt(req, res, decryptor, decryptUrl, () => renderPage(pageSettings)));
     const decryptPort = await listen(decryptServer, options.decryptPort ?? 8082, '--decrypt-port');

@@ -21,13 +21,17 @@ beforeAll(async () => {
     {
       keys: [{ id: '01', publicKey: 'keys/01.pem' }],
       encryptWith: '01',
+      // As the shipped config: email is a searchable name everywhere, with a (dev) edge secret.
+      names: [{ name: 'email', index: 'email' }],
+      indexes: [{ name: 'email', normalize: ['trim', 'lowercase'] }],
+      edgeSecret: { current: 1, versions: [{ version: 1, file: 'keys/edge-secret.1.json' }] },
       routes: [
         {
           name: 'people',
           methods: ['POST'],
           path: '/api/people*',
-          json: ['$[*].ssn', '$[*].email', '$..card.number'],
-          form: ['ssn', 'email', 'card_number'],
+          json: ['$[*].ssn', '$..card.number'],
+          form: ['ssn', 'card_number'],
         },
       ],
     },
@@ -74,6 +78,36 @@ describe('the try-it page', () => {
       expect(decrypted).not.toContain('#01#');
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, `page-${button.slice(1)}.png`), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('signs up, refuses the same email in other case by the database, and logs in by the email marker', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 900 } });
+    const status = async (): Promise<string> => {
+      await page.waitForFunction("!document.getElementById('account-status').textContent.endsWith('…')", undefined, { timeout: 20_000 });
+      return (await page.textContent('#account-status')) ?? '';
+    };
+    try {
+      await page.goto(stack.pageUrl);
+      await page.fill('#account-email', 'Alice@Example.com');
+      await page.click('#sign-up');
+      expect(await status()).toBe('signed up');
+      await page.fill('#account-email', '  alice@EXAMPLE.com ');
+      await page.click('#sign-up');
+      expect(await status()).toBe('refused by the database: this email has an account');
+      await page.fill('#account-email', 'ALICE@example.COM');
+      await page.click('#log-in');
+      expect(await status()).toBe('logged in: account found by its email marker');
+      const answer = (await page.textContent('#account-answer')) ?? '';
+      expect(answer).toMatch(/"email": "#01#D1\.email\.1\.1\.[A-Za-z0-9_-]+#10#"/);
+      expect(answer.toLowerCase()).not.toContain('alice@example.com');
+      await page.fill('#account-email', 'bob@example.com');
+      await page.click('#log-in');
+      expect(await status()).toBe('no account has this email');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'page-accounts.png'), fullPage: true });
     } finally {
       await page.close();
     }

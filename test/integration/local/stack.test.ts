@@ -318,6 +318,24 @@ describe('the bypass corpus through the local stack, with the shipped config', (
     });
   }
 
+  it('signs up by JSON, refuses the same email in other case by form (the UNIQUE index), and logs in by it', async () => {
+    const post = (path: string, type: string, body: string) =>
+      fetch(`${stack.edgeUrl}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+    const form = 'application/x-www-form-urlencoded';
+    expect((await post('/api/signup', 'application/json', JSON.stringify({ email: 'Alice@Example.com', name: 'Alice' }))).status).toBe(201);
+    const again = await post('/api/signup', form, 'email=+alice%40EXAMPLE.com+&name=Other');
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: 'EmailTaken' });
+    const login = await post('/api/login', form, 'email=ALICE%40example.com');
+    expect(login.status).toBe(200);
+    const { user } = (await login.json()) as { user: { email: string; name: string } };
+    expect(user.email).toMatch(/^#01#D1\.email\.1\.1\.[A-Za-z0-9_-]+#10#$/);
+    // The name is a route field of the signup route: stored as a proven randomised marker.
+    expect(user.name).toMatch(/^#01#P1\./);
+    expect((await post('/api/login', form, 'email=bob%40example.com')).status).toBe(404);
+    expect(storedRecords(join(dataDir, 'origin.sqlite')).toLowerCase()).not.toContain('alice@example.com');
+  });
+
   it('never lets the secret reach the origin, whatever the path, method, shape, name or media type', async () => {
     const named = JSON.stringify({ ssn: SECRET });
     const routeOnly = JSON.stringify([{ notes: SECRET }]);
