@@ -10,8 +10,8 @@ import {
   prepareDataKey,
 } from '../core/format/e1';
 import { type E2Key, E2OpenError, type E2Parts, isE2Payload, openE2, parseE2, pointSpki, prepareE2Key } from '../core/format/e2';
-import { decodeRsaPayload, isKeyId } from '../core/format/marker';
-import { parseProof } from '../core/format/proof';
+import { decodeRsaPayload, isKeyId, markerWriter } from '../core/format/marker';
+import { parseProof, prove, verifyProof } from '../core/format/proof';
 import { type CompiledIndex, compileIndexes, importEdgeKey, RequestSealer } from '../core/format/sealer';
 import { kmsSecretUnwrapper } from '../edge/kms-secret';
 import type { KeyBackend } from './backend';
@@ -20,7 +20,7 @@ import { InputTooLargeError, InvalidCiphertextError, InvalidRequestError, Locati
 import { DEFAULT_KMS_TIMEOUT_MS, kmsKeyBackend } from './kms-backend';
 import { localKeyBackend } from './local-backend';
 import { mapBounded } from './pool';
-import { checkProvenance, type DecryptSecretOptions, secretSources } from './provenance';
+import { checkProvenance, type DecryptSecretOptions, type SecretOf, secretSources } from './provenance';
 
 export type { DecryptSecretOptions } from './provenance';
 
@@ -183,7 +183,12 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
   const maxMarkers = options.maxMarkers ?? DEFAULT_MAX_MARKERS;
 
   /** Opens every marker of the plan (but those `skip` names) and says how to read each one. */
-  const open = async (text: string, call: DecryptCallOptions, skip: (marker: PlacedMarker) => boolean) => {
+  /**
+   * Opens every marker of the plan (but those `skip` names) and says how to read each one. For a
+   * rewrap, `anyKeySearchable` opens searchable markers of any known key id: they need the edge
+   * secret only (an audience's decrypt keeps to its keyring).
+   */
+  const open = async (text: string, call: DecryptCallOptions, skip: (marker: PlacedMarker) => boolean, anyKeySearchable = false) => {
     const leaveUnknown = call.leaveUnknown ?? options.leaveUnknown ?? false;
     // Length first (cheap, and UTF-8 is at most 3 bytes per UTF-16 unit), exact bytes only near the cap.
     if (text.length > maxInputBytes || (text.length * 3 > maxInputBytes && Buffer.byteLength(text, 'utf8') > maxInputBytes)) {
@@ -200,10 +205,21 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
     const searchable = new Map<PlacedMarker, string>();
     // Proofs and searchable payloads are checked first, with the edge secret alone: a forged
     // marker costs no KMS call per marker.
-    const proven = await checkProvenance(plan.markers, (marker) => backends.has(marker.keyId) && !skip(marker), secretOf, acceptUnproven);
+    const searchableHere = (marker: PlacedMarker): boolean => anyKeySearchable && isD1Payload(marker.payload);
+    const proven = await checkProvenance(
+      plan.markers,
+      (marker) => (backends.has(marker.keyId) || searchableHere(marker)) && !skip(marker),
+      secretOf,
+      acceptUnproven,
+    );
     let left = 0;
     for (const marker of plan.markers) {
       if (skip(marker)) continue;
+      const opened = proven.get(marker)?.searchable;
+      if (opened !== undefined && searchableHere(marker)) {
+        searchable.set(marker, opened);
+        continue;
+      }
       const backend = backends.get(marker.keyId);
       if (!backend) {
         if (leaveUnknown) {
@@ -340,8 +356,22 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
         new Map([[to.id, importEdgeKey(to.id, to.publicKeyPem)]]),
         secretOf && current !== undefined ? { keys: await secretOf(current), indexes } : undefined,
       );
-      const { plan, plainOf, madeAt, indexOf, stats } = await open(text, call, (marker) => upToDate(marker, to.id, current, indexes));
+      // A marker already under `to` whose proof is of an older secret version keeps its payload:
+      // its proof is checked, then made anew (no KMS call, the value is never opened).
+      const reprove = (marker: PlacedMarker): boolean => {
+        const proof = marker.keyId === to.id && current !== undefined ? parseProof(marker.payload) : undefined;
+        return proof !== undefined && proof.secretVersion !== current;
+      };
+      const { plan, plainOf, madeAt, indexOf, stats } = await open(
+        text,
+        call,
+        (marker) => upToDate(marker, to.id, current, indexes) || reprove(marker),
+        true,
+      );
+      const reproved = await reproveAll(plan.markers.filter(reprove), secretOf, current);
       const resealed = plan.render((marker) => {
+        const proof = reproved.get(marker);
+        if (proof !== undefined) return { kind: 's', text: proof };
         const plain = plainOf(marker);
         if (plain === undefined) return undefined;
         const index = indexOf(marker);
@@ -370,6 +400,29 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
       return { text: resealed, stats };
     },
   };
+}
+
+/**
+ * Each marker's payload proven anew with the current secret version, after its old proof is
+ * checked (a forged proof is never laundered into a valid one), as the whole marker text.
+ */
+async function reproveAll(
+  markers: readonly PlacedMarker[],
+  secretOf: SecretOf | undefined,
+  current: number | undefined,
+): Promise<Map<PlacedMarker, string>> {
+  const reproved = new Map<PlacedMarker, string>();
+  if (markers.length === 0 || !secretOf || current === undefined) return reproved;
+  const now = await secretOf(current);
+  for (const marker of markers) {
+    const proof = parseProof(marker.payload);
+    if (!proof) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a malformed P1 payload`);
+    if (!verifyProof(await secretOf(proof.secretVersion), marker.keyId, proof)) {
+      throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" has an invalid proof`);
+    }
+    reproved.set(marker, markerWriter(marker.keyId).wrap(prove(now, marker.keyId, proof.inner)));
+  }
+  return reproved;
 }
 
 /**

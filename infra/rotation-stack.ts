@@ -36,6 +36,8 @@ export interface RotationStackProps extends StackProps {
   /** Folder holding the worker bundle (`index.js`). */
   readonly workerAssetDir: string;
   readonly logRetentionDays: number;
+  /** `FLE_SECRET` (see `decrypt/secret-variable.ts`), when the config declares the edge secret. */
+  readonly secret?: string;
 }
 
 /**
@@ -79,7 +81,7 @@ export class RotationStack extends Stack {
       handler: 'index.handler',
       code: lambda.Code.fromAsset(props.workerAssetDir),
       role: iam.Role.fromRoleName(this, 'WorkerRole', rotationRoleName(props.prefix), { mutable: false }),
-      environment: { FLE_REWRAP: Stack.of(this).toJsonString(job) },
+      environment: { FLE_REWRAP: Stack.of(this).toJsonString(job), ...(props.secret ? { FLE_SECRET: props.secret } : {}) },
       timeout: Duration.minutes(5),
       memorySize: 1024,
       logGroup: new logs.LogGroup(this, 'WorkerLogs', {

@@ -98,6 +98,7 @@ export function addStacks(app: App, params: DeployParams, config: FleConfig, bun
           rotation: params.rotation,
           keys: config.keys,
           workerAssetDir: bundles.rewrapAssetDir,
+          ...(config.edgeSecret ? { secret: secretVariable(config.edgeSecret, config.indexes) } : {}),
           logRetentionDays: params.logRetentionDays,
           description: `edge-fle: rotation of s3://${params.rotation.bucket}/${params.rotation.prefix} to key ${params.rotation.to} (Step Functions Distributed Map)`,
         })

@@ -171,3 +171,43 @@ describe('rotating the edge secret', () => {
     expect(JSON.parse(plain)).toEqual([{ ...people[0], email: 'alice@example.com' }]);
   });
 });
+
+describe('rotating the edge secret where the target key cannot be opened (the rotation worker)', () => {
+  it('re-proves markers under the target key without opening them, and re-seals searchable ones, with no RSA Decrypt', async () => {
+    // Prepare: under v1, then a worker holding no key at all (the target is 01, which it may not open).
+    const old = protectJson(edge(v1), people, await edgeKeys(v1));
+    const worker = createDecryptor({
+      keys: [],
+      knownKeyIds: ['01'],
+      kmsClient: loopbackKmsClient(kms.url),
+      secret: { versions: [v1, v2], current: 2, indexes: [EMAIL_INDEX] },
+    });
+    kms.reset();
+    // Act
+    const { text } = await worker.rewrap(old, { id: '01', publicKeyPem: testKeyPair().publicKeyPem });
+    // Assert: only the two secret unwraps reached KMS; every marker is now of version 2.
+    expect(rsaDecrypts()).toHaveLength(0);
+    const [moved] = JSON.parse(text);
+    expect(moved.email).toMatch(/^#01#D1\.email\.2\.1\./);
+    expect(moved.ssn).toMatch(/^#01#P1\.A[g-v]/);
+    expect(moved.notes).toMatch(/^#01#P1\.A[g-v]/);
+    const { text: plain } = await decryptor([v2]).decrypt(text, { contentType: 'application/json' });
+    expect(JSON.parse(plain)).toEqual([{ ...people[0], email: 'alice@example.com' }]);
+  });
+
+  it('never launders a forged proof into a valid one', async () => {
+    const stored = protectJson(edge(v1), [{ ssn: '123-45-6789' }], await edgeKeys(v1));
+    const [marker] = createMarkerMatcher(['01']).find(stored);
+    const payload = marker?.payload ?? '';
+    // One character of the tag changed: the version and the inner payload stay.
+    const forged = stored.replace(payload, `${payload.slice(0, 10)}${payload[10] === 'B' ? 'C' : 'B'}${payload.slice(11)}`);
+    const worker = createDecryptor({
+      keys: [],
+      knownKeyIds: ['01'],
+      kmsClient: loopbackKmsClient(kms.url),
+      secret: { versions: [v1, v2], current: 2 },
+    });
+    const failure = await decryptFailure(worker.rewrap(forged, { id: '01', publicKeyPem: testKeyPair().publicKeyPem }));
+    expect(failure.code).toBe('InvalidCiphertext');
+  });
+});
