@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+// Type only: the module loads node:sqlite when a sample origin opens, so every other command of
+// the CLI still runs on a Node without it.
+import type { DatabaseSync } from 'node:sqlite';
 
 /** One request the sample origin received, as stored. */
 export interface StoredRecord {
@@ -44,16 +46,19 @@ CREATE UNIQUE INDEX IF NOT EXISTS users_email ON users (email);
  * CORS for the try-it page's origin (the decrypt endpoint's) only.
  */
 export class SampleOrigin {
-  private readonly db: DatabaseSync;
-
-  constructor(
-    databaseFile: string,
+  private constructor(
+    private readonly db: DatabaseSync,
     /** The try-it page's origin, allowed to submit and to read records cross-origin. */
     private readonly pageOrigin: string,
-  ) {
+  ) {}
+
+  /** Opens (or creates) the database file and its tables. */
+  static async open(databaseFile: string, pageOrigin: string): Promise<SampleOrigin> {
+    const { DatabaseSync } = await import('node:sqlite');
     mkdirSync(dirname(databaseFile), { recursive: true });
-    this.db = new DatabaseSync(databaseFile);
-    this.db.exec(SCHEMA);
+    const db = new DatabaseSync(databaseFile);
+    db.exec(SCHEMA);
+    return new SampleOrigin(db, pageOrigin);
   }
 
   /** Every stored record, oldest first. */
@@ -128,22 +133,27 @@ export class SampleOrigin {
   }
 }
 
-/** The records in a sample origin's database, oldest first (tests read the file with it). */
-export function readRecords(db: DatabaseSync | string): StoredRecord[] {
-  const handle = typeof db === 'string' ? new DatabaseSync(db, { readOnly: true }) : db;
+/** The records in a sample origin's database file, oldest first (tests read the file with it). */
+export async function readRecordsFile(file: string): Promise<StoredRecord[]> {
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(file, { readOnly: true });
   try {
-    const rows = handle.prepare('SELECT id, received_at, method, uri, headers, body FROM records ORDER BY id').all();
-    return rows.map((row) => ({
-      id: Number(row.id),
-      receivedAt: String(row.received_at),
-      method: String(row.method),
-      uri: String(row.uri),
-      headers: JSON.parse(String(row.headers)) as StoredRecord['headers'],
-      body: String(row.body),
-    }));
+    return readRecords(db);
   } finally {
-    if (typeof db === 'string') handle.close();
+    db.close();
   }
+}
+
+function readRecords(handle: DatabaseSync): StoredRecord[] {
+  const rows = handle.prepare('SELECT id, received_at, method, uri, headers, body FROM records ORDER BY id').all();
+  return rows.map((row) => ({
+    id: Number(row.id),
+    receivedAt: String(row.received_at),
+    method: String(row.method),
+    uri: String(row.uri),
+    headers: JSON.parse(String(row.headers)) as StoredRecord['headers'],
+    body: String(row.body),
+  }));
 }
 
 /** The string fields of a form or JSON object body (the first of repeated form fields). */

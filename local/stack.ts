@@ -135,7 +135,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (options.origin) {
       originUrl = new URL(options.origin);
     } else {
-      const sample = new SampleOrigin(join(dataDir, 'origin.sqlite'), decryptUrl);
+      const sample = await SampleOrigin.open(join(dataDir, 'origin.sqlite'), decryptUrl);
       closers.push(() => sample.close());
       const originServer = serve(async (req, res) => sample.handle(req, res));
       const originPort = await listen(originServer, options.originPort ?? 8081, '--origin-port');

@@ -77,8 +77,10 @@ export function summarise(path: string, config: FleConfig): string {
         `  kms ${key.kmsKeyId ?? '(none: local key only)'}${role}`,
     );
   }
-  const names = config.names.map(
-    (n) => n.name + (n.key !== config.encryptWith ? ` (key ${n.key})` : '') + (n.mode !== 'rsa' ? ` (mode ${n.mode})` : ''),
+  const names = config.names.map((n) =>
+    n.index !== undefined
+      ? `${n.name} (searchable: ${n.index})`
+      : n.name + (n.key !== config.encryptWith ? ` (key ${n.key})` : '') + (n.mode !== 'rsa' ? ` (mode ${n.mode})` : ''),
   );
   lines.push(`names (${config.names.length}, protected on every path, refused in query strings): ${names.join('  ') || '(none)'}`);
   lines.push(`unmatched paths: ${config.unmatched}`);
@@ -90,6 +92,7 @@ export function summarise(path: string, config: FleConfig): string {
     );
     // A field's key and mode are shown only where they differ from the defaults.
     const rule = (f: FieldRule): string => {
+      if (f.index !== undefined) return ` (searchable: ${f.index})`;
       const notes = [f.key !== config.encryptWith ? `key ${f.key}` : '', f.mode !== route.mode ? `mode ${f.mode}` : ''].filter(Boolean);
       return notes.length > 0 ? ` (${notes.join(', ')})` : '';
     };
@@ -97,5 +100,21 @@ export function summarise(path: string, config: FleConfig): string {
     if (route.form.length > 0) lines.push(`    form: ${route.form.map((f) => f.name + rule(f)).join('  ')}`);
   }
   lines.push(`limits: maxDepth ${config.limits.maxDepth}, maxValues ${config.limits.maxValues}`);
+  lines.push(...searchableSummary(config));
   return `${lines.join('\n')}\n`;
+}
+
+/** The edge secret and the indexes, as `summarise` shows them. */
+function searchableSummary(config: FleConfig): string[] {
+  const secret = config.edgeSecret;
+  if (!secret) return ['edge secret: none (no searchable fields; markers carry no proof of the edge)'];
+  const versions = secret.versions.map(
+    (v) =>
+      `${v.version}${v.version === secret.current ? ' [current]' : ''} ${v.source === 'kms' ? `(KMS ${v.kmsKeyId})` : '(DEV secret in clear: never deploy)'}`,
+  );
+  return [
+    `edge secret: versions ${versions.join(', ')}; markers without proof ${secret.acceptUnprovenMarkers ? 'ACCEPTED (legacy opt-in)' : 'refused'}`,
+    `indexes (${config.indexes.length}, deterministic: equal values give equal markers):`,
+    ...config.indexes.map((i) => `  ${i.name}  v${i.version}  key ${i.key}  normalize ${i.normalize.join(', ') || '(none)'}`),
+  ];
 }

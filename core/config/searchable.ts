@@ -193,10 +193,31 @@ export function checkIndexUse(
       visit(`path:${field.path}`, field.index, `routes[${r}] (${route.name}).json[${i}] "${field.path}"`);
     });
   });
+  // A route's JSON path wins over a name for the value it selects: a path ending in a searchable
+  // name, without that index, would silently make that value randomised on that route.
+  const searchableNames = new Map(names.filter((n) => n.index !== undefined).map((n) => [foldName(n.name), n] as const));
+  routes.forEach((route, r) => {
+    route.json.forEach((field, i) => {
+      const member = lastMember(field.path);
+      const named = member === undefined ? undefined : searchableNames.get(foldName(member));
+      if (named && named.index !== field.index) {
+        problem(
+          `routes[${r}] (${route.name}).json[${i}] "${field.path}"`,
+          `selects "${member}", which names make searchable (index "${named.index}"), but ${field.index ? `with index "${field.index}"` : 'without it'}: this route's rule would win. Give it "index": "${named.index}" or drop it (the name covers it)`,
+        );
+      }
+    });
+  });
   for (const index of indexes) {
     if (!used.has(index.name)) problem(`indexes (${index.name})`, 'no field names this index: remove it or give a field "index"');
   }
   if (indexes.length > 0 && !hasSecret) {
     problem('indexes', 'searchable fields need "edgeSecret": their keys derive from it (see README, Searchable fields)');
   }
+}
+
+/** The member name a JSONPath ends in (`$..email`, `$[*]['email']`), if it ends in one. */
+function lastMember(path: string): string | undefined {
+  const match = /(?:\.|\[['"])([^.[\]'"*]+)['"]?\]?$/.exec(path);
+  return match?.[1];
 }

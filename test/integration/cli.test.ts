@@ -310,3 +310,54 @@ describe('fle check-config --sample', () => {
     expect(error.message).not.toContain('$[*].ssn"');
   });
 });
+
+describe('searchable fields through the CLI', () => {
+  it('keygen makes a dev edge secret; check-config shows the indexes; encrypt shows equal markers; decrypt opens them', () => {
+    // Prepare: the workspace key, a dev secret from keygen, an email index on JSON and forms.
+    const ws = makeWorkspace();
+    rmSync(join(ws.dir, 'keys', 'edge-secret.1.json'));
+    const made = fle(['keygen', '--out', join(ws.dir, 'keys'), '--type', 'edge-secret']);
+    expect(made.status, made.stderr.toString()).toBe(0);
+    expect(statSync(join(ws.dir, 'keys', 'edge-secret.1.json')).mode & 0o777).toBe(0o600);
+    expect(fle(['keygen', '--out', join(ws.dir, 'keys'), '--type', 'edge-secret']).status).not.toBe(0);
+    const config = JSON.parse(readFileSync(ws.configFile, 'utf8'));
+    config.names = [{ name: 'email', index: 'email' }];
+    config.indexes = [{ name: 'email', normalize: ['trim', 'lowercase'] }];
+    config.edgeSecret = { current: 1, versions: [{ version: 1, file: 'keys/edge-secret.1.json' }] };
+    config.routes[0].json = config.routes[0].json.filter((f: { path: string }) => f.path !== '$[*].email');
+    writeFileSync(ws.configFile, JSON.stringify(config));
+    // Act
+    const checked = fle(['check-config', '--config', ws.configFile]);
+    const encrypt = (type: string, body: string) =>
+      fle(
+        ['encrypt', '--config', ws.configFile, '--method', 'POST', '--uri', '/api/people', '--content-type', type],
+        body,
+      ).stdout.toString();
+    const json = encrypt('application/json', '[{"email":" Alice@Example.com","ssn":"1"}]');
+    const form = encrypt('application/x-www-form-urlencoded', 'email=alice%40EXAMPLE.com');
+    // Assert
+    expect(checked.stdout.toString()).toContain('email (searchable: email)');
+    expect(checked.stdout.toString()).toContain('email  v1  key 01  normalize trim, lowercase');
+    expect(checked.stdout.toString()).toContain('DEV secret in clear');
+    const marker = JSON.parse(json)[0].email as string;
+    expect(marker).toMatch(/^#01#D1\.email\.1\.1\./);
+    expect(new URLSearchParams(form).get('email')).toBe(marker);
+    const opened = fle(
+      ['decrypt', '--config', ws.configFile, '--private-key', `01=${ws.privateKeyFile}`, '--content-type', 'application/json'],
+      json,
+    );
+    expect(opened.status, opened.stderr.toString()).toBe(0);
+    expect(JSON.parse(opened.stdout.toString())).toEqual([{ email: 'alice@example.com', ssn: '1' }]);
+  });
+
+  it('check-config fails on an index no field uses, naming it', () => {
+    const ws = makeWorkspace();
+    const config = JSON.parse(readFileSync(ws.configFile, 'utf8'));
+    config.indexes = [{ name: 'ssn', normalize: ['digits'] }];
+    config.edgeSecret = { current: 1, versions: [{ version: 1, file: 'keys/edge-secret.1.json' }] };
+    writeFileSync(ws.configFile, JSON.stringify(config));
+    const checked = fle(['check-config', '--config', ws.configFile]);
+    expect(checked.status).not.toBe(0);
+    expect(checked.stderr.toString()).toContain('indexes (ssn): no field names this index');
+  });
+});

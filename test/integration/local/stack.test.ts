@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { scanMarkers } from '../../../core/format/marker';
-import { readRecords } from '../../../local/sample-origin';
+import { readRecordsFile } from '../../../local/sample-origin';
 import type { LocalStack } from '../../../local/stack';
 import { startTestStack } from '../../helpers/local-stack';
 import { makeWorkspace, ROOT } from '../../helpers/workspace';
@@ -174,8 +174,8 @@ describe('the local stack with the real edge bundle', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('keeps no plaintext of configured fields in the record file', () => {
-    const file = storedRecords(join(dataDir, 'origin.sqlite'));
+  it('keeps no plaintext of configured fields in the record file', async () => {
+    const file = await storedRecords(join(dataDir, 'origin.sqlite'));
     expect(file.trim().split('\n').length).toBeGreaterThanOrEqual(2);
     for (const secret of SECRETS) expect(file).not.toContain(secret);
     expect(file).toContain('#01#');
@@ -274,7 +274,7 @@ describe('starting and stopping', () => {
     }
     expect(await exited).toBe(0);
     expect(out).toContain('local stack stopped');
-    const stored = storedRecords(join(ws.dir, '.local', 'origin.sqlite'));
+    const stored = await storedRecords(join(ws.dir, '.local', 'origin.sqlite'));
     expect(stored).toContain('#01#');
     expect(stored).not.toContain('123-45-6789');
   });
@@ -333,7 +333,7 @@ describe('the bypass corpus through the local stack, with the shipped config', (
     // The name is a route field of the signup route: stored as a proven randomised marker.
     expect(user.name).toMatch(/^#01#P1\./);
     expect((await post('/api/login', form, 'email=bob%40example.com')).status).toBe(404);
-    expect(storedRecords(join(dataDir, 'origin.sqlite')).toLowerCase()).not.toContain('alice@example.com');
+    expect((await storedRecords(join(dataDir, 'origin.sqlite'))).toLowerCase()).not.toContain('alice@example.com');
   });
 
   it('never lets the secret reach the origin, whatever the path, method, shape, name or media type', async () => {
@@ -358,7 +358,7 @@ describe('the bypass corpus through the local stack, with the shipped config', (
       const status = await send(method, path, type, body);
       expect(status === 201 || (status >= 400 && status < 500), `${method} ${path}: ${status}`).toBe(true);
     }
-    const file = storedRecords(join(dataDir, 'origin.sqlite'));
+    const file = await storedRecords(join(dataDir, 'origin.sqlite'));
     expect(file.split('\n').filter(Boolean).length).toBeGreaterThan(0);
     expect(file).not.toContain(SECRET);
     expect(file).not.toContain('123456789');
@@ -366,8 +366,6 @@ describe('the bypass corpus through the local stack, with the shipped config', (
 });
 
 /** The sample origin's stored records, one JSON line each, read from its SQLite database. */
-function storedRecords(file: string): string {
-  return readRecords(file)
-    .map((record) => JSON.stringify(record))
-    .join('\n');
+async function storedRecords(file: string): Promise<string> {
+  return (await readRecordsFile(file)).map((record) => JSON.stringify(record)).join('\n');
 }

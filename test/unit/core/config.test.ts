@@ -241,6 +241,12 @@ describe('validateConfig', () => {
       'routes[0] (people).json[1] "$[*].email"',
       'takes its key from its index',
     ],
+    [
+      'a route path selecting a searchable name without its index',
+      (c) => searchable(c, { field: { path: "$[*]['e-mail']" }, names: [{ name: 'email', index: 'email' }] }),
+      `routes[0] (people).json[1] "$[*]['e-mail']"`,
+      "this route's rule would win",
+    ],
     ['indexes without the edge secret', (c) => searchable(c, { secret: null }), 'indexes', 'need "edgeSecret"'],
     [
       'an unknown normalisation',
