@@ -11,6 +11,7 @@ import { markerSizes } from './payload-bench';
 import { benchDecrypt, coldStart, type DecryptResult, e2PerFieldInChild, peakMemory } from './process-bench';
 import { SENSITIVE_PATHS } from './records';
 import { benchRewrap, type RewrapResult, rotationDays } from './rewrap-bench';
+import { benchSearchablePerField, benchSecretColdStart, type SearchablePerField, type SecretColdStart } from './searchable-bench';
 import { type Figure, show } from './stats';
 
 /** Everything `npm run bench` measures. */
@@ -30,6 +31,11 @@ export interface BenchResults {
   readonly decryptRecords: number;
   readonly memory: readonly { readonly mode: RouteMode; readonly records: number; readonly peakMb: number; readonly addedMb: number }[];
   readonly rewrap: readonly RewrapResult[];
+  /** Issue 16: a searchable value's cost, the proof's, and the edge secret's unwrap. */
+  readonly searchable: SearchablePerField;
+  readonly secretColdStart: SecretColdStart;
+  /** The edge bundle of a config with searchable fields (AES-SIV from @noble/ciphers included). */
+  readonly searchableBundle: { readonly bytes: number; readonly gzipBytes: number };
   readonly targets: Readonly<Record<string, { readonly target: string; readonly value: number; readonly met: boolean }>>;
 }
 
@@ -100,6 +106,24 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     quick ? 2 : 25,
   );
 
+  log('searchable fields: per field, proof, secret unwrap at 20 ms KMS latency…');
+  const searchable = benchSearchablePerField(publicKeyPem, quick ? 50 : 2000, quick ? 2 : 25);
+  const secretColdStart = await benchSecretColdStart(publicKeyPem, quick ? 1 : 9, quick ? 3 : 20, 20);
+  const searchableBundle = await buildEdgeBundle(
+    validateConfig(
+      {
+        keys: [{ id: '01', publicKey: 'keys/01.pem' }],
+        encryptWith: '01',
+        names: [{ name: 'email', index: 'email' }],
+        indexes: [{ name: 'email' }],
+        edgeSecret: { current: 1, versions: [{ version: 1, file: 's.json' }] },
+        routes: [{ name: 'people', methods: ['POST'], path: '/api/people', json: SENSITIVE_PATHS.filter((p) => !p.endsWith('email')) }],
+      },
+      (path) => (path === 's.json' ? JSON.stringify({ version: 1, local: Buffer.alloc(32).toString('base64') }) : publicKeyPem),
+    ),
+    join(dir, 'edge-searchable'),
+  );
+
   log('memory…');
   const memory = (['rsa', 'envelope'] as const).map((mode) => {
     const largest = edge.filter((e) => e.mode === mode).at(-1) as EdgeResult;
@@ -127,6 +151,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       met: rsaLargest.overFloor <= 1.2,
     },
     'cold start added (ms)': { target: '≤ 10', value: cold.added.median, met: cold.added.median <= 10 },
+    // Issue 16.
+    'searchable value per field (µs)': { target: '≤ 5', value: searchable.d1Us.median, met: searchable.d1Us.median <= 5 },
+    'KMS calls per container (edge secret)': {
+      target: '1',
+      value: secretColdStart.kmsCallsPerContainer,
+      met: secretColdStart.kmsCallsPerContainer === 1,
+    },
     'bundle bytes': { target: '≤ 32768', value: bundle.bytes, met: bundle.bytes <= 32 * 1024 },
     'bundle gzip bytes': { target: '≤ 12288', value: bundle.gzipBytes, met: bundle.gzipBytes <= 12 * 1024 },
   };
@@ -150,6 +181,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     decryptRecords: records,
     memory,
     rewrap,
+    searchable,
+    secretColdStart,
+    searchableBundle: { bytes: searchableBundle.bytes, gzipBytes: searchableBundle.gzipBytes },
     targets,
   };
 }
@@ -200,6 +234,17 @@ export function formatResults(r: BenchResults): string {
       (w) =>
         `| ${w.mode} | ${w.records} | ${w.recordsPerSecond.toFixed(0)} | ${w.mbPerSecond.toFixed(2)} | ${w.kmsCallsPerRecord.toFixed(2)} | ${rotationDays(100_000_000, w.kmsCallsPerRecord, 500, 0.5).toFixed(1)} days, ${(100 * w.kmsCallsPerRecord).toFixed(0)} M calls |`,
     ),
+    '',
+    '| searchable fields (issue 16) | median (min–max) |',
+    '|---|---|',
+    `| searchable value, 26-byte email: normalise, AES-256-SIV, marker | ${show(r.searchable.d1Us, 'µs')} |`,
+    `| of which @noble/ciphers AES-256-SIV alone (the floor) | ${show(r.searchable.sivFloorUs, 'µs')} |`,
+    `| proof (P1) added to every other marker | ${show(r.searchable.proofUs, 'µs')} |`,
+    `| first request of a container, KMS-wrapped secret, KMS at ${r.secretColdStart.latencyMs} ms | ${show(r.secretColdStart.firstRequestMs)} |`,
+    `| first request of a container, dev secret (no KMS, no SDK) | ${show(r.secretColdStart.devFirstRequestMs)} |`,
+    `| later requests in the container | ${show(r.secretColdStart.laterRequestMs)} |`,
+    `| KMS calls per container over ${r.secretColdStart.requests} requests | ${r.secretColdStart.kmsCallsPerContainer} |`,
+    `| edge bundle with searchable fields | ${r.searchableBundle.bytes} bytes minified, ${r.searchableBundle.gzipBytes} gzipped |`,
     '',
     '| memory (fresh process, largest body) | peak RSS | added by the transform |',
     '|---|---|---|',
