@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { aessiv } from '@noble/ciphers/aes.js';
 import { buildEdgeBundle } from '../cli/bundle';
 import { type EdgeSecretVersion, validateConfig } from '../core/config';
+import { sealD1 } from '../core/format/d1';
 import { prove } from '../core/format/proof';
 import { compileIndexes, importEdgeKey, RequestSealer } from '../core/format/sealer';
 import { deriveSecretKeys } from '../core/format/secret';
@@ -31,7 +32,7 @@ export function benchSearchablePerField(rsaPublicKeyPem: string, fields: number,
   const keys = deriveSecretKeys(randomBytes(32), 1);
   const sealer = new RequestSealer(new Map([['01', importEdgeKey('01', rsaPublicKeyPem)]]), {
     keys,
-    indexes: compileIndexes([{ ...INDEX, normalize: [...INDEX.normalize] }]),
+    indexes: compileIndexes([{ ...INDEX, normalize: [...INDEX.normalize] }], sealD1),
   });
   const rule = { key: '01', mode: 'rsa' as const, index: 'email' };
   const value = Buffer.from(' Alice.Rosalez@Example.com');

@@ -118,15 +118,35 @@ function bakedConfigPlugin(config: FleConfig): Plugin {
       return typeof parsed !== 'string' && parsed.hasExpressions;
     }),
   );
+  const needsSearchable = config.indexes.length > 0;
+  const secretSource = toEdgeConfig(config).secret?.source;
   return {
     name: 'fle-edge-config',
     setup(b) {
       b.onResolve({ filter: /^fle:edge-config$/ }, () => ({ path: 'edge-config', namespace: 'fle' }));
+      b.onResolve({ filter: /^fle:secret-unwrap$/ }, () => {
+        if (secretSource === 'kms') return { path: join(projectRoot(), 'edge', 'kms-unwrap.ts') };
+        return secretSource === 'local' ? { path: 'local-secret', namespace: 'fle' } : { path: 'no-engine', namespace: 'fle' };
+      });
+      b.onLoad({ filter: /^local-secret$/, namespace: 'fle' }, () => ({
+        contents: `export { unwrapLocalSecret as default } from ${JSON.stringify(join(projectRoot(), 'core', 'secret-source.ts'))};`,
+        loader: 'js',
+        resolveDir: projectRoot(),
+      }));
+      // AES-SIV (@noble/ciphers) only for a config with searchable indexes: bundle size is cold start.
+      b.onResolve({ filter: /^fle:searchable$/ }, () =>
+        needsSearchable ? { path: 'searchable', namespace: 'fle' } : { path: 'no-engine', namespace: 'fle' },
+      );
       b.onResolve({ filter: /^fle:expression-engine$/ }, () =>
         needsEngine ? { path: join(projectRoot(), 'edge', 'expression-engine-default.ts') } : { path: 'no-engine', namespace: 'fle' },
       );
       b.onLoad({ filter: /^edge-config$/, namespace: 'fle' }, () => ({ contents: JSON.stringify(toEdgeConfig(config)), loader: 'json' }));
       b.onLoad({ filter: /^no-engine$/, namespace: 'fle' }, () => ({ contents: 'export default undefined;', loader: 'js' }));
+      b.onLoad({ filter: /^searchable$/, namespace: 'fle' }, () => ({
+        contents: `export { sealD1 as default } from ${JSON.stringify(join(projectRoot(), 'core', 'format', 'd1.ts'))};`,
+        loader: 'js',
+        resolveDir: projectRoot(),
+      }));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { isD1Payload, parseD1 } from '../core/format/d1';
+import { isD1Payload, parseD1, sealD1 } from '../core/format/d1';
 import {
   type DataKey,
   EnvelopeOpenError,
@@ -351,7 +351,7 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
       if (!isKeyId(to.id)) throw new InvalidRequestError('the target key id must be 1 to 8 letters or digits');
       const secret = options.secret;
       const current = secret ? (secret.current ?? Math.max(...secret.versions.map((v) => v.version))) : undefined;
-      const indexes = compileIndexes(secret?.indexes ?? []);
+      const indexes = compileIndexes(secret?.indexes ?? [], sealD1);
       const sealer = new RequestSealer(
         new Map([[to.id, importEdgeKey(to.id, to.publicKeyPem)]]),
         secretOf && current !== undefined ? { keys: await secretOf(current), indexes } : undefined,

@@ -1,4 +1,5 @@
 import type { EdgeConfig, EdgeSecretVersion, FieldRule, JsonField, Limits, Route, UnmatchedPolicy } from '../core/config';
+import type { SealD1 } from '../core/format/d1';
 import { createMarkerMatcher, type MarkerMatcher } from '../core/format/marker';
 import { type CompiledIndex, compileIndexes, type EdgeKey, importEdgeKey, RequestSealer } from '../core/format/sealer';
 import type { SecretKeys } from '../core/format/secret';
@@ -52,11 +53,12 @@ export interface CompiledEdgeConfig {
 /**
  * Compiles an edge config: imports every configured public key into a KeyObject, parses every path
  * and prepares the route, name and marker matchers. Paths with filter or script expressions need
- * `expressions` (jsonpath-plus, from `expression-engine.ts`).
+ * `expressions` (jsonpath-plus, from `expression-engine.ts`); searchable indexes need `searchable`
+ * (`sealD1` from `core/format/d1.ts`).
  */
-export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEngine): CompiledEdgeConfig {
+export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEngine, searchable?: SealD1): CompiledEdgeConfig {
   const keys = new Map(config.keys.map((k) => [k.id, importEdgeKey(k.id, k.publicKeyPem)] as const));
-  const indexes = compileIndexes(config.indexes ?? []);
+  const indexes = compileIndexes(config.indexes ?? [], searchable);
   for (const field of [...config.names, ...config.routes.flatMap((r) => [...r.json, ...r.form]), ...indexes.values()]) {
     if (!keys.has(field.key)) throw new RangeError(`a field names an unknown key id "${field.key}"`);
   }

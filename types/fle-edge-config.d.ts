@@ -9,3 +9,15 @@ declare module 'fle:expression-engine' {
   const engine: import('../edge/expression-engine').ExpressionEngine | undefined;
   export default engine;
 }
+
+/** The D1 (AES-SIV) sealing for searchable indexes, when the config has any; undefined otherwise. */
+declare module 'fle:searchable' {
+  const seal: import('../core/format/d1').SealD1 | undefined;
+  export default seal;
+}
+
+/** How the baked edge secret version is unwrapped (KMS or the dev secret), when the config declares one. */
+declare module 'fle:secret-unwrap' {
+  const unwrap: import('../core/secret-source').UnwrapSecret | undefined;
+  export default unwrap;
+}

@@ -54,6 +54,12 @@ export function sealD1(keys: SecretKeys, keyId: string, index: IndexId, value: U
   return `${D1_VERSION}.${index.name}.${keys.version}.${index.version}.${Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength).toString('base64url')}`;
 }
 
+/**
+ * What seals a searchable value: {@link sealD1}, handed to `compileIndexes` by whoever makes an edge
+ * transform, so a bundle for a config without indexes leaves AES-SIV (and `@noble/ciphers`) out.
+ */
+export type SealD1 = typeof sealD1;
+
 /** The exact length of the payload {@link sealD1} writes. */
 export function d1PayloadLength(index: IndexId, secretVersion: number, valueBytes: number): number {
   const head = `${D1_VERSION}.${index.name}.${secretVersion}.${index.version}.`.length;

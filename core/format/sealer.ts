@@ -1,7 +1,7 @@
 import { constants, createPublicKey, type KeyObject, publicEncrypt } from 'node:crypto';
 import type { FieldRule, SearchIndex } from '../config';
 import { normalizer } from '../normalize';
-import { d1PayloadLength, sealD1 } from './d1';
+import { d1PayloadLength, type SealD1 } from './d1';
 import { type DataKey, envelopePayloadLength, newDataKey, sealValue } from './e1';
 import { E2Sealer, e2PayloadLength, newE2Key, p256Point } from './e2';
 import { encodeRsaPayload, markerWriter } from './marker';
@@ -65,15 +65,23 @@ export interface CompiledIndex extends SearchIndex {
   readonly normalizeValue: (value: string) => string;
   /** Its markers' writer: a searchable marker needs the key id only, never the public key. */
   readonly marker: ReturnType<typeof markerWriter>;
+  /** The deterministic sealing (`sealD1`). */
+  readonly seal: SealD1;
 }
 
-/** Compiles the config's indexes for {@link RequestSealer}. */
-export function compileIndexes(indexes: readonly SearchIndex[]): ReadonlyMap<string, CompiledIndex> {
-  return new Map(
-    indexes.map(
-      (index) => [index.name, { ...index, normalizeValue: normalizer(index.normalize), marker: markerWriter(index.key) }] as const,
-    ),
-  );
+/**
+ * Compiles the config's indexes for {@link RequestSealer}, with `seal` (`sealD1` from `d1.ts`): passed
+ * in, so code for a config without indexes never loads AES-SIV.
+ */
+export function compileIndexes(indexes: readonly SearchIndex[], seal: SealD1 | undefined): ReadonlyMap<string, CompiledIndex> {
+  if (indexes.length > 0 && !seal) throw new RangeError('searchable indexes need the D1 sealing (sealD1)');
+  const compile = (index: SearchIndex, sealer: SealD1): CompiledIndex => ({
+    ...index,
+    normalizeValue: normalizer(index.normalize),
+    marker: markerWriter(index.key),
+    seal: sealer,
+  });
+  return new Map(seal ? indexes.map((index) => [index.name, compile(index, seal)] as const) : []);
 }
 
 /** The edge secret's keys and the indexes they serve: with it, markers carry proofs and indexes work. */
@@ -130,7 +138,7 @@ export class RequestSealer {
     return {
       payload: 'd1',
       markerLength: index.marker.overhead + d1PayloadLength(index, keys.version, normalized.byteLength),
-      seal: () => index.marker.wrap(sealD1(keys, index.key, index, normalized)),
+      seal: () => index.marker.wrap(index.seal(keys, index.key, index, normalized)),
     };
   }
 

@@ -11,6 +11,7 @@ import {
   type SearchIndex,
   type UnmatchedPolicy,
 } from '../../core/config';
+import { sealD1 } from '../../core/format/d1';
 import { createMarkerMatcher, decodeRsaPayload } from '../../core/format/marker';
 import { jsonPathPlusEngine } from '../../edge/expression-engine';
 import { type CompiledEdgeConfig, compileEdgeConfig } from '../../edge/transform';
@@ -87,7 +88,7 @@ export function edgeConfig(
 
 /** {@link edgeConfig}, compiled. */
 export function compiled(options: Parameters<typeof edgeConfig>[0] = {}): CompiledEdgeConfig {
-  return compileEdgeConfig(edgeConfig(options), jsonPathPlusEngine);
+  return compileEdgeConfig(edgeConfig(options), jsonPathPlusEngine, sealD1);
 }
 
 /** Decrypts one post-compatible payload with a private key (independent of the edge code). */

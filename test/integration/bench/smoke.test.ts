@@ -25,6 +25,12 @@ describe('npm run bench (smoke)', () => {
     expect(byMode.rsa!.kmsCalls).toBe(byMode.rsa!.markers);
     expect(byMode.envelope!.kmsCalls).toBe(1);
     expect(results.memory.every((m) => m.peakMb > 0)).toBe(true);
+    // Searchable fields: the SIV floor is part of the searchable cost; one KMS call per container.
+    expect(results.searchable.d1Us.median).toBeGreaterThan(0);
+    expect(results.searchable.sivFloorUs.median).toBeGreaterThan(0);
+    expect(results.secretColdStart.kmsCallsPerContainer).toBe(1);
+    expect(results.secretColdStart.firstRequestMs.median).toBeGreaterThan(results.secretColdStart.laterRequestMs.median);
+    expect(results.searchableBundle.bytes).toBeGreaterThan(results.bundle.bytes);
     const table = formatResults(results);
     expect(table).toContain('| target | wanted | measured | met |');
     expect(table).toContain('QUICK');
