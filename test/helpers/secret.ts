@@ -12,7 +12,7 @@ export function devSecret(version = 1, secret: Buffer = randomBytes(32)): { vers
 }
 
 /** A secret version made by KMS exactly as `npm run deploy` makes it (no plaintext leaves KMS). */
-export async function kmsSecret(endpoint: string, kmsKeyId: string, version = 1): Promise<EdgeSecretVersion> {
+export async function kmsSecret(endpoint: string, kmsKeyId: string, version = 1): Promise<Extract<EdgeSecretVersion, { source: 'kms' }>> {
   const client = new KMSClient({
     region: 'us-east-1',
     endpoint,

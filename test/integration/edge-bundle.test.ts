@@ -110,3 +110,67 @@ describe('what the bundle carries', () => {
     expect(out[1].number).toBe('42');
   });
 });
+
+describe('the built edge bundle with searchable fields and a KMS-wrapped edge secret', () => {
+  it('unwraps the secret with one KMS call per container, seals searchable values, and carries AES-SIV only when needed', async () => {
+    // Prepare: a loopback KMS holding the secret's key, a version made with it, the bundle built for it.
+    const { randomBytes } = await import('node:crypto');
+    const { writeFileSync } = await import('node:fs');
+    const { startFakeKms } = await import('../helpers/kms-server');
+    const { kmsSecret } = await import('../helpers/secret');
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/mrk-0123456789abcdef0123456789abcdef';
+    const kms = await startFakeKms([{ arn, privateKeyPem: '', symmetricKey: randomBytes(32) }]);
+    try {
+      const version = await kmsSecret(kms.url, arn, 1);
+      const ws = makeWorkspace();
+      const raw = JSON.parse(readFileSync(ws.configFile, 'utf8'));
+      const plain = await buildEdgeBundle(loadConfigFile(ws.configFile), join(ws.dir, 'plain'));
+      writeFileSync(
+        join(ws.dir, 'keys', 'secret.kms.json'),
+        JSON.stringify({ version: 1, kmsKeyId: arn, ciphertextBlob: version.ciphertextBlob }),
+      );
+      raw.names = [{ name: 'login', index: 'email' }];
+      raw.indexes = [{ name: 'email', normalize: ['trim', 'lowercase'] }];
+      raw.edgeSecret = { current: 1, versions: [{ version: 1, file: 'keys/secret.kms.json' }] };
+      writeFileSync(ws.configFile, JSON.stringify(raw));
+      // Inside the repository, where the Lambda runtime's SDK stands in for @aws-sdk/client-kms.
+      const report = await buildEdgeBundle(loadConfigFile(ws.configFile), join('.build', 'test-edge-secret'));
+      kms.reset();
+      kms.latencyMs = 20;
+      // Act: one container, three requests.
+      const runner = `
+        const { handler } = require(${JSON.stringify(report.file)});
+        console.log = () => {};
+        const events = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+        (async () => { const out = []; for (const e of events) out.push(await handler(e)); process.stdout.write(JSON.stringify(out)); })();`;
+      const events = ['Alice@Example.com', ' alice@example.com', 'bob@example.com'].map((login) =>
+        originRequestEvent({ body: JSON.stringify({ login }), contentType: 'application/json' }),
+      );
+      const { spawn } = await import('node:child_process');
+      const stdout = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['-e', runner], {
+          env: { ...process.env, AWS_ENDPOINT_URL_KMS: kms.url, AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK', AWS_SECRET_ACCESS_KEY: 'loopback' },
+        });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        child.on('error', reject);
+        child.on('close', () => resolve(out));
+        child.stdin.end(JSON.stringify(events));
+      });
+      // Assert
+      const logins = (JSON.parse(stdout) as CloudFrontRequest[]).map((r) => JSON.parse(r.body?.data ?? '{}').login as string);
+      expect(logins[0]).toMatch(/^#01#D1\.email\.1\.1\./);
+      expect(logins[1]).toBe(logins[0]);
+      expect(logins[2]).not.toBe(logins[0]);
+      expect(kms.requests.map((r) => r.target)).toEqual(['TrentService.Decrypt']);
+      expect(kms.requests[0]?.body.EncryptionContext).toEqual({ 'edge-fle:purpose': 'edge-secret', 'edge-fle:secret-version': '1' });
+      expect(readFileSync(report.file, 'utf8')).toContain('siv tag');
+      expect(readFileSync(plain.file, 'utf8')).not.toContain('siv tag');
+      expect(readFileSync(plain.file, 'utf8')).not.toContain('client-kms');
+    } finally {
+      await kms.close();
+    }
+  });
+});
