@@ -9,7 +9,7 @@ import { protectRequest } from '../edge/transform';
 import { loopbackKmsClient } from '../test/helpers/decrypt';
 import { edgeConfig } from './edge-bench';
 import type { E2PerField } from './payload-bench';
-import { peopleBody } from './records';
+import { peopleBody, postEvent } from './records';
 import { type Figure, figure, timeAsync } from './stats';
 
 const ROOT = process.env.FLE_ROOT ?? process.cwd();
@@ -22,23 +22,7 @@ const ROOT = process.env.FLE_ROOT ?? process.cwd();
  */
 export function coldStart(bundleFile: string, runs: number): { added: Figure; bare: Figure; withBundle: Figure } {
   const dir = mkdtempSync(join(tmpdir(), 'cold-'));
-  const event = {
-    Records: [
-      {
-        cf: {
-          config: { requestId: 'cold-start', eventType: 'origin-request', distributionId: 'E', distributionDomainName: 'd' },
-          request: {
-            clientIp: '203.0.113.1',
-            method: 'POST',
-            uri: '/api/people',
-            querystring: '',
-            headers: { 'content-type': [{ key: 'Content-Type', value: 'application/json' }] },
-            body: { inputTruncated: false, action: 'read-only', encoding: 'base64', data: peopleBody(1).toString('base64') },
-          },
-        },
-      },
-    ],
-  };
+  const event = postEvent(peopleBody(1), 'cold-start');
   const runner = join(dir, 'first-request.cjs');
   writeFileSync(
     runner,

@@ -34,3 +34,24 @@ export function recordsFor(bytes: number): number {
   while (peopleBody(n + 1).length <= bytes) n += 1;
   return n;
 }
+
+/** An origin-request event as CloudFront sends it: a JSON POST to `/api/people` with `body`. */
+export function postEvent(body: Buffer, requestId = 'bench'): object {
+  return {
+    Records: [
+      {
+        cf: {
+          config: { requestId, eventType: 'origin-request', distributionId: 'E', distributionDomainName: 'd' },
+          request: {
+            clientIp: '203.0.113.1',
+            method: 'POST',
+            uri: '/api/people',
+            querystring: '',
+            headers: { 'content-type': [{ key: 'Content-Type', value: 'application/json' }] },
+            body: { inputTruncated: false, action: 'read-only', encoding: 'base64', data: body.toString('base64') },
+          },
+        },
+      },
+    ],
+  };
+}

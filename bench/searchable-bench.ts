@@ -12,6 +12,7 @@ import { compileIndexes, importEdgeKey, RequestSealer } from '../core/format/sea
 import { deriveSecretKeys } from '../core/format/secret';
 import { startFakeKms } from '../test/helpers/kms-server';
 import { kmsSecret } from '../test/helpers/secret';
+import { postEvent } from './records';
 import { type Figure, figure } from './stats';
 
 const ROOT = process.env.FLE_ROOT ?? process.cwd();
@@ -149,24 +150,7 @@ export async function benchSecretColdStart(
 
 /** One container: a fresh process loads the bundle and serves `requests` requests one after another. */
 async function container(bundleFile: string, requests: number, kmsUrl: string): Promise<{ first: number; later: number[] }> {
-  const body = Buffer.from(JSON.stringify([{ email: ' Alice@Example.com ', ssn: '123-45-6789' }])).toString('base64');
-  const event = {
-    Records: [
-      {
-        cf: {
-          config: { requestId: 'bench', eventType: 'origin-request', distributionId: 'E', distributionDomainName: 'd' },
-          request: {
-            clientIp: '203.0.113.1',
-            method: 'POST',
-            uri: '/api/people',
-            querystring: '',
-            headers: { 'content-type': [{ key: 'Content-Type', value: 'application/json' }] },
-            body: { inputTruncated: false, action: 'read-only', encoding: 'base64', data: body },
-          },
-        },
-      },
-    ],
-  };
+  const event = postEvent(Buffer.from(JSON.stringify([{ email: ' Alice@Example.com ', ssn: '123-45-6789' }])));
   const script = [
     'console.log = () => {};',
     'const times = [];',
