@@ -56,6 +56,20 @@ describe('preflight', () => {
     );
   });
 
+  it('plans a missing edge secret version and refuses a dev secret where the KMS-wrapped one goes', () => {
+    const missing = preflight(facts({ secretFiles: [{ version: 1, file: 'keys/edge-secret.1.json', state: 'missing' }] }));
+    expect(missing.problems).toEqual([]);
+    expect(missing.actions.join('\n')).toContain(
+      'make edge secret version 1 with KMS GenerateDataKeyWithoutPlaintext and write its ciphertext to keys/edge-secret.1.json',
+    );
+    const dev = preflight(facts({ secretFiles: [{ version: 1, file: 'keys/edge-secret.1.json', state: 'dev' }] }));
+    expect(dev.problems).toEqual([
+      expect.stringMatching(/^edge secret version 1: keys\/edge-secret\.1\.json is a dev secret in clear\. Fix: move it away/),
+    ]);
+    const kept = preflight(facts({ secretFiles: [{ version: 1, file: 'keys/edge-secret.1.json', state: 'kms' }] }));
+    expect(kept.actions.join('\n')).not.toContain('edge secret');
+  });
+
   it('refuses a local key where the KMS public key goes, naming the file and the fix', () => {
     const report = preflight(facts({}, { kind: 'local', fingerprint: 'sha256:bb', why: 'a private key (keys/01.key.pem) lies beside it' }));
     expect(report.problems).toEqual([
