@@ -20,7 +20,8 @@ import { InputTooLargeError, InvalidCiphertextError, InvalidRequestError, Locati
 import { DEFAULT_KMS_TIMEOUT_MS, kmsKeyBackend } from './kms-backend';
 import { localKeyBackend } from './local-backend';
 import { mapBounded } from './pool';
-import { checkProvenance, type DecryptSecretOptions, type SecretOf, secretSources } from './provenance';
+import { checkProvenance, type DecryptSecretOptions, secretSources } from './provenance';
+import { reproveAll, upToDate } from './rewrap-policy';
 
 export type { DecryptSecretOptions } from './provenance';
 
@@ -400,45 +401,6 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
       return { text: resealed, stats };
     },
   };
-}
-
-/**
- * Each marker's payload proven anew with the current secret version, after its old proof is
- * checked (a forged proof is never laundered into a valid one), as the whole marker text.
- */
-async function reproveAll(
-  markers: readonly PlacedMarker[],
-  secretOf: SecretOf | undefined,
-  current: number | undefined,
-): Promise<Map<PlacedMarker, string>> {
-  const reproved = new Map<PlacedMarker, string>();
-  if (markers.length === 0 || !secretOf || current === undefined) return reproved;
-  const now = await secretOf(current);
-  for (const marker of markers) {
-    const proof = parseProof(marker.payload);
-    if (!proof) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a malformed P1 payload`);
-    if (!verifyProof(await secretOf(proof.secretVersion), marker.keyId, proof)) {
-      throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" has an invalid proof`);
-    }
-    reproved.set(marker, markerWriter(marker.keyId).wrap(prove(now, marker.keyId, proof.inner)));
-  }
-  return reproved;
-}
-
-/**
- * Whether `rewrap` leaves a marker as it is: a searchable one at the current secret and index
- * versions under its index's key; any other under the target key, proven with the current secret
- * version (or carrying no proof where no secret is declared).
- */
-function upToDate(marker: PlacedMarker, to: string, current: number | undefined, indexes: ReadonlyMap<string, CompiledIndex>): boolean {
-  if (isD1Payload(marker.payload)) {
-    const parts = parseD1(marker.payload);
-    const index = parts && indexes.get(parts.index.name);
-    return !!parts && !!index && parts.secretVersion === current && parts.index.version === index.version && marker.keyId === index.key;
-  }
-  if (marker.keyId !== to) return false;
-  if (current === undefined) return true;
-  return parseProof(marker.payload)?.secretVersion === current;
 }
 
 /** One block to open: a post-style ciphertext, an E1 wrapped data key, or an E2 ephemeral point. */
