@@ -1,5 +1,5 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { isD1Payload, parseD1, sealD1 } from '../core/format/d1';
+import { isD1Payload, sealD1 } from '../core/format/d1';
 import {
   type DataKey,
   EnvelopeOpenError,
@@ -10,9 +10,9 @@ import {
   prepareDataKey,
 } from '../core/format/e1';
 import { type E2Key, E2OpenError, type E2Parts, isE2Payload, openE2, parseE2, pointSpki, prepareE2Key } from '../core/format/e2';
-import { decodeRsaPayload, isKeyId, markerWriter } from '../core/format/marker';
-import { parseProof, prove, verifyProof } from '../core/format/proof';
-import { type CompiledIndex, compileIndexes, importEdgeKey, RequestSealer } from '../core/format/sealer';
+import { decodeRsaPayload, isKeyId } from '../core/format/marker';
+import { parseProof } from '../core/format/proof';
+import { compileIndexes, importEdgeKey, RequestSealer } from '../core/format/sealer';
 import { kmsSecretUnwrapper } from '../edge/kms-secret';
 import type { KeyBackend } from './backend';
 import { DataKeyCache, type DataKeyCacheOptions, type RequestKey } from './data-key-cache';
