@@ -1,6 +1,9 @@
-import { createCipheriv, createPublicKey } from 'node:crypto';
+import { createCipheriv, createPublicKey, randomBytes } from 'node:crypto';
+import { sealD1 } from '../core/format/d1';
 import { E2Sealer, newE2Key, p256Point } from '../core/format/e2';
-import { importEdgeKey, RequestSealer } from '../core/format/sealer';
+import { PROOF_OVERHEAD } from '../core/format/proof';
+import { compileIndexes, importEdgeKey, RequestSealer } from '../core/format/sealer';
+import { deriveSecretKeys } from '../core/format/secret';
 import { type Figure, figure } from './stats';
 
 /** Characters one marker takes, per payload kind, for a value at a location. */
@@ -10,6 +13,10 @@ export interface MarkerSize {
   readonly rsa: number;
   readonly e1: number;
   readonly e2: number;
+  /** A searchable (`D1`) marker of the value under an index named `email`. */
+  readonly d1: number;
+  /** Characters a proof (`P1`) adds to each randomised marker when the edge secret is declared. */
+  readonly proof: number;
 }
 
 /** The marker length of each payload kind for typical values (sealed for real, then measured). */
@@ -23,12 +30,15 @@ export function markerSizes(rsaPublicKeyPem: string, ecPublicKeyPem: string): Ma
   ];
   return cases.map(({ value, location }) => {
     const bytes = Buffer.from(value, 'utf8');
-    const sealer = new RequestSealer(
-      new Map([
-        ['01', rsa],
-        ['03', ec],
-      ]),
-    );
+    const keys = new Map([
+      ['01', rsa],
+      ['03', ec],
+    ]);
+    const sealer = new RequestSealer(keys);
+    const searchable = new RequestSealer(keys, {
+      keys: deriveSecretKeys(randomBytes(32), 1),
+      indexes: compileIndexes([{ name: 'email', key: '01', version: 1, normalize: [] }], sealD1),
+    });
     const length = (key: string, mode: 'rsa' | 'envelope'): number => sealer.plan({ key, mode }, 's', bytes, location).seal().length;
     // A value longer than one RSA block goes to E1 even in rsa mode: no post-style marker exists.
     const fitsRsa = bytes.length <= rsa.maxPlaintextBytes;
@@ -38,6 +48,8 @@ export function markerSizes(rsaPublicKeyPem: string, ecPublicKeyPem: string): Ma
       rsa: fitsRsa ? length('01', 'rsa') : Number.NaN,
       e1: length('01', 'envelope'),
       e2: length('03', 'rsa'),
+      d1: searchable.plan({ key: '01', mode: 'rsa', index: 'email' }, 's', bytes, location).seal().length,
+      proof: PROOF_OVERHEAD,
     };
   });
 }

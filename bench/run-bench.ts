@@ -211,9 +211,12 @@ export function formatResults(r: BenchResults): string {
         )
         .join('; '),
     '',
-    '| characters per marker | rsa (RSA-2048) | E1 (RSA-2048) | E2 (P-256) |',
-    '|---|---|---|---|',
-    ...r.markerSizes.map((m) => `| ${m.value} at ${m.location} | ${Number.isNaN(m.rsa) ? '(too long: E1)' : m.rsa} | ${m.e1} | ${m.e2} |`),
+    `| characters per marker | rsa (RSA-2048) | E1 (RSA-2048) | E2 (P-256) | D1 (searchable) |`,
+    '|---|---|---|---|---|',
+    ...r.markerSizes.map(
+      (m) => `| ${m.value} at ${m.location} | ${Number.isNaN(m.rsa) ? '(too long: E1)' : m.rsa} | ${m.e1} | ${m.e2} | ${m.d1} |`,
+    ),
+    `(with the edge secret declared, every rsa, E1 and E2 marker carries a proof: +${r.markerSizes[0]?.proof ?? 0} characters)`,
     '',
     `| E2 per field (11-byte string) | ${show(r.e2PerField.e2Us, 'µs')} | AES-256-GCM floor ${show(r.e2PerField.floorUs, 'µs')} | ÷ floor ${r.e2PerField.overFloor.toFixed(2)} |`,
     '',
