@@ -11,7 +11,7 @@ import {
 } from '../core/format/e1';
 import { type E2Key, E2OpenError, type E2Parts, isE2Payload, openE2, parseE2, pointSpki, prepareE2Key } from '../core/format/e2';
 import { decodeRsaPayload, isKeyId } from '../core/format/marker';
-import { parseProof } from '../core/format/proof';
+import { isProvenPayload, parseProof } from '../core/format/proof';
 import { compileIndexes, importEdgeKey, RequestSealer } from '../core/format/sealer';
 import { kmsSecretUnwrapper } from '../edge/kms-secret';
 import type { KeyBackend } from './backend';
@@ -79,6 +79,13 @@ export interface DecryptCallOptions {
   readonly contentType?: string;
   /** Overrides {@link DecryptorOptions.leaveUnknown} for this call. */
   readonly leaveUnknown?: boolean;
+  /**
+   * `rewrap` only, with the edge secret declared: re-encrypt markers that carry no proof, which gives
+   * them one. Off by default, since a proof would then vouch for whatever the store held, a marker
+   * minted with the public key alone included: such markers are left as they are (readable only with
+   * `acceptUnproven`). Turn it on once, for a store you trust, to migrate data written before the secret.
+   */
+  readonly proveUnproven?: boolean;
 }
 
 /** What one call did, for logs and metrics: counts and key ids only. */
@@ -357,6 +364,9 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
         new Map([[to.id, importEdgeKey(to.id, to.publicKeyPem)]]),
         secretOf && current !== undefined ? { keys: await secretOf(current), indexes } : undefined,
       );
+      // Without proveUnproven, a marker without proof stays as it is: rewrap never vouches for it.
+      const keepUnproven = (marker: PlacedMarker): boolean =>
+        current !== undefined && call.proveUnproven !== true && !isProvenPayload(marker.payload) && !isD1Payload(marker.payload);
       // A marker already under `to` whose proof is of an older secret version keeps its payload:
       // its proof is checked, then made anew (no KMS call, the value is never opened).
       const reprove = (marker: PlacedMarker): boolean => {
@@ -366,7 +376,7 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
       const { plan, plainOf, madeAt, indexOf, stats } = await open(
         text,
         call,
-        (marker) => upToDate(marker, to.id, current, indexes) || reprove(marker),
+        (marker) => upToDate(marker, to.id, current, indexes) || reprove(marker) || keepUnproven(marker),
         true,
       );
       const reproved = await reproveAll(plan.markers.filter(reprove), secretOf, current);

@@ -126,3 +126,9 @@ export function keyArnsFromOutputs(outputs: unknown, prefix: string): Map<string
   }
   return arns;
 }
+
+/** The edge secret key's ARN from the keys stack's outputs (`EdgeSecretArn…`), if the stack has one. */
+export function secretKeyArnFromOutputs(outputs: unknown, prefix: string): string | undefined {
+  const stack = (outputs as Record<string, Record<string, string>> | undefined)?.[stackNames(prefix).keys] ?? {};
+  return Object.entries(stack).find(([name]) => name.startsWith('EdgeSecretArn'))?.[1];
+}

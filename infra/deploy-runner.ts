@@ -2,7 +2,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadDeployConfig } from '../cli/dev-keys';
 import { ConfigError, type FleConfig } from '../core/config';
-import { commandOf, type DeployStep, deployPlan, KEYS_OUTPUTS_FILE, keyArnsFromOutputs, type SecretPlan } from './deploy-plan';
+import {
+  commandOf,
+  type DeployStep,
+  deployPlan,
+  KEYS_OUTPUTS_FILE,
+  keyArnsFromOutputs,
+  type SecretPlan,
+  secretKeyArnFromOutputs,
+} from './deploy-plan';
 import { secretKeyAliasName } from './edge-secret-key';
 import { decryptGuardPolicy } from './guard-policy';
 import type { DeployParams } from './params';
@@ -56,7 +64,8 @@ function secretFileStates(configFile: string, config: FleConfig): PreflightFacts
   return (config.edgeSecret?.versions ?? []).map((v) => {
     const path = resolve(dirname(resolve(configFile)), v.file);
     if (!existsSync(path)) return { version: v.version, file: v.file, state: 'missing' as const };
-    return { version: v.version, file: v.file, state: v.source === 'kms' ? ('kms' as const) : ('dev' as const) };
+    if (v.source === 'kms') return { version: v.version, file: v.file, state: 'kms' as const, kmsKeyId: v.kmsKeyId };
+    return { version: v.version, file: v.file, state: 'dev' as const };
   });
 }
 
@@ -79,6 +88,9 @@ export async function gatherFacts(params: DeployParams, deps: Pick<DeployDeps, '
     secretFiles: 'problems' in config ? [] : secretFileStates(params.configFile, config),
     identity: await deps.identity(),
     deployedKeyArns: deployedKeyArns(params),
+    deployedSecretKeyArn: existsSync(KEYS_OUTPUTS_FILE)
+      ? secretKeyArnFromOutputs(JSON.parse(readFileSync(KEYS_OUTPUTS_FILE, 'utf8')), params.prefix)
+      : undefined,
     statedKeySpecs: statedKeySpecs(params.configFile),
   };
 }
@@ -99,7 +111,7 @@ export async function runDeploy(params: DeployParams, cdkArgs: readonly string[]
   deps.log(`edge-fle will:\n${report.actions.map((a) => `  - ${a}`).join('\n')}`);
   if (!('error' in facts.identity)) {
     mkdirSync('.build', { recursive: true });
-    const guard = decryptGuardPolicy(params, audiencesOf(config, params), facts.identity.account);
+    const guard = decryptGuardPolicy(params, audiencesOf(config, params), facts.identity.account, config.edgeSecret !== undefined);
     writeFileSync(GUARD_POLICY_FILE, `${JSON.stringify(guard, null, 2)}\n`);
     deps.log(
       `note: only an SCP or permissions boundary can stop other principals of the account invoking a decrypt function: ${GUARD_POLICY_FILE} (README, "Who can decrypt")`,

@@ -19,7 +19,15 @@ export interface PreflightFacts {
   /** Key ids whose `keySpec` the config file states (not read off a PEM another clone may lack). */
   readonly statedKeySpecs: ReadonlySet<string>;
   /** Each edge secret version's file: missing (the deploy makes it with KMS), a dev secret, or KMS ciphertext. */
-  readonly secretFiles: readonly { readonly version: number; readonly file: string; readonly state: 'missing' | 'dev' | 'kms' }[];
+  readonly secretFiles: readonly {
+    readonly version: number;
+    readonly file: string;
+    readonly state: 'missing' | 'dev' | 'kms';
+    /** The key that wrapped it (a `kms` file). */
+    readonly kmsKeyId?: string;
+  }[];
+  /** The edge secret key an earlier deploy's keys stack holds, if any. */
+  readonly deployedSecretKeyArn?: string | undefined;
 }
 
 /** The verdict: refuse on any problem; otherwise what the deploy will do and what to know. */
@@ -129,6 +137,16 @@ export function preflight(facts: PreflightFacts): PreflightReport {
       problems.push(
         `edge secret version ${secret.version}: ${secret.file} is a dev secret in clear. Fix: move it away; the deploy then makes the version with KMS (markers made with the dev secret stay local)`,
       );
+    } else if (secret.state === 'kms' && secret.kmsKeyId) {
+      // The edge would seal with a secret whoever holds that key can read: only the keys stack's own key.
+      const where = KMS_ARN.exec(secret.kmsKeyId);
+      const foreign = !where || where[1] !== params.dataRegion || (account !== undefined && where[2] !== account);
+      const other = facts.deployedSecretKeyArn !== undefined && facts.deployedSecretKeyArn !== secret.kmsKeyId;
+      if (foreign || other) {
+        problems.push(
+          `edge secret version ${secret.version}: ${secret.file} was wrapped by ${secret.kmsKeyId}, not by ${facts.deployedSecretKeyArn ?? `a key of the keys stack in ${params.dataRegion}${account ? ` / ${account}` : ''}`}. Fix: move the file away; the deploy makes the version with the stack's key`,
+        );
+      }
     } else if (secret.state === 'missing') {
       actions.push(
         `make edge secret version ${secret.version} with KMS GenerateDataKeyWithoutPlaintext and write its ciphertext to ${secret.file}`,

@@ -90,7 +90,8 @@ export interface SealingSecret {
   readonly indexes: ReadonlyMap<string, CompiledIndex>;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF: it is part of the value, not a byte-order mark.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Seals the values of one request. Under a P-256 key every value gets E2, under the request's one

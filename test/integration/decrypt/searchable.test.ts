@@ -211,3 +211,19 @@ describe('rotating the edge secret where the target key cannot be opened (the ro
     expect(failure.code).toBe('InvalidCiphertext');
   });
 });
+
+describe('legacy markers and rewrap', () => {
+  it('leaves a marker without proof as it is unless proveUnproven asks to vouch for it', async () => {
+    const legacy = protectJson(compiled({ routes: [route({ json: ['$[*].ssn'], form: [] })] }), [{ ssn: 'old' }]);
+    const to = { id: '01', publicKeyPem: testKeyPair().publicKeyPem };
+    const kept = await decryptor([v1], { acceptUnproven: true }).rewrap(legacy, to, { contentType: 'application/json' });
+    expect(kept.text).toBe(legacy);
+    const proven = await decryptor([v1], { acceptUnproven: true }).rewrap(legacy, to, {
+      contentType: 'application/json',
+      proveUnproven: true,
+    });
+    expect(JSON.parse(proven.text)[0].ssn).toMatch(/^#01#P1\./);
+    const { text } = await decryptor([v1]).decrypt(proven.text, { contentType: 'application/json' });
+    expect(JSON.parse(text)).toEqual([{ ssn: 'old' }]);
+  });
+});

@@ -112,3 +112,24 @@ describe('handler with the edge secret', () => {
     expect(calls).toBe(0);
   });
 });
+
+describe('a searchable index without normalisation', () => {
+  it('keeps every character of the value, a leading U+FEFF included', () => {
+    const exact = compiled({
+      routes: [route({ json: [{ path: '$.code', key: '01', mode: 'rsa', index: 'code' }], form: [] })],
+      secret: version,
+      indexes: [{ name: 'code', key: '01', version: 1, normalize: [] }],
+    });
+    const seal = (code: string): string => {
+      const outcome = protectRequest(
+        exact,
+        { method: 'POST', uri: '/api/people', contentType: 'application/json', body: Buffer.from(JSON.stringify({ code })) },
+        keys,
+      );
+      return outcome.action === 'replace' ? JSON.parse(outcome.body).code : '';
+    };
+    expect(seal('\uFEFFabc')).not.toBe(seal('abc'));
+    expect(seal('Abc')).not.toBe(seal('abc'));
+    expect(seal('abc')).toBe(seal('abc'));
+  });
+});

@@ -35,4 +35,27 @@ describe('decryptGuardPolicy', () => {
     ]);
     expect(policy.Statement.every((s) => s.Effect === 'Deny')).toBe(true);
   });
+
+  it('with an edge secret, also guards the edge role, the rotation role and the edge function, deployable from both Regions', () => {
+    const params = readParams(
+      (key) => ({ 'edge-fle:dataRegion': 'eu-west-1', 'edge-fle:rotationBucket': 'lake', 'edge-fle:rotationTo': '01' })[key],
+    );
+    const policy = decryptGuardPolicy(params, [{ name: 'orders', keys: ['01'], invokers: [ORDERS] }], '111122223333', true);
+    const roles = policy.Statement.find((s) => s.Sid === 'OnlyDeploymentChangesDecryptRoles');
+    expect(roles?.Resource).toEqual([
+      'arn:aws:iam::111122223333:role/EdgeFle-decrypt-orders',
+      'arn:aws:iam::111122223333:role/EdgeFle-edge-protect',
+      'arn:aws:iam::111122223333:role/EdgeFle-rewrap-worker',
+    ]);
+    expect(roles?.Condition).toEqual({
+      ArnNotEquals: {
+        'aws:PrincipalArn': [
+          'arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-eu-west-1',
+          'arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-us-east-1',
+        ],
+      },
+    });
+    const functions = policy.Statement.find((s) => s.Sid === 'OnlyDeploymentChangesDecryptFunctions');
+    expect(functions?.Resource).toContain('arn:aws:lambda:us-east-1:111122223333:function:EdgeFle-edge-protect');
+  });
 });

@@ -70,6 +70,20 @@ describe('preflight', () => {
     expect(kept.actions.join('\n')).not.toContain('edge secret');
   });
 
+  it('refuses a secret version wrapped by a key of another account or Region, or by another key than the stack holds', () => {
+    const file = (kmsKeyId: string) => ({ version: 1, file: 'keys/edge-secret.1.json', state: 'kms' as const, kmsKeyId });
+    const foreign = preflight(facts({ secretFiles: [file('arn:aws:kms:eu-west-1:999999999999:key/mrk-1')] }));
+    expect(foreign.problems.join('\n')).toMatch(
+      /was wrapped by arn:aws:kms:eu-west-1:999999999999:key\/mrk-1, not by a key of the keys stack/,
+    );
+    expect(preflight(facts({ secretFiles: [file('arn:aws:kms:us-west-2:111122223333:key/mrk-1')] })).problems).toHaveLength(1);
+    const stack = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-2';
+    expect(
+      preflight(facts({ secretFiles: [file('arn:aws:kms:eu-west-1:111122223333:key/mrk-1')], deployedSecretKeyArn: stack })).problems,
+    ).toHaveLength(1);
+    expect(preflight(facts({ secretFiles: [file(stack)], deployedSecretKeyArn: stack })).problems).toEqual([]);
+  });
+
   it('refuses a local key where the KMS public key goes, naming the file and the fix', () => {
     const report = preflight(facts({}, { kind: 'local', fingerprint: 'sha256:bb', why: 'a private key (keys/01.key.pem) lies beside it' }));
     expect(report.problems).toEqual([
