@@ -36,7 +36,7 @@ export function markerSizes(rsaPublicKeyPem: string, ecPublicKeyPem: string): Ma
     ]);
     const sealer = new RequestSealer(keys);
     const searchable = new RequestSealer(keys, {
-      keys: deriveSecretKeys(randomBytes(32), 1),
+      keys: new Map([['01', deriveSecretKeys(randomBytes(32), 1)]]),
       indexes: compileIndexes([{ name: 'email', key: '01', version: 1, normalize: [] }], sealD1),
     });
     const length = (key: string, mode: 'rsa' | 'envelope'): number => sealer.plan({ key, mode }, 's', bytes, location).seal().length;

@@ -32,7 +32,7 @@ export interface SearchablePerField {
 export function benchSearchablePerField(rsaPublicKeyPem: string, fields: number, runs: number): SearchablePerField {
   const keys = deriveSecretKeys(randomBytes(32), 1);
   const sealer = new RequestSealer(new Map([['01', importEdgeKey('01', rsaPublicKeyPem)]]), {
-    keys,
+    keys: new Map([['01', keys]]),
     indexes: compileIndexes([{ ...INDEX, normalize: [...INDEX.normalize] }], sealD1),
   });
   const rule = { key: '01', mode: 'rsa' as const, index: 'email' };
@@ -99,7 +99,7 @@ export async function benchSecretColdStart(
         file,
         JSON.stringify(
           version.source === 'kms'
-            ? { version: 1, kmsKeyId: version.kmsKeyId, ciphertextBlob: version.ciphertextBlob }
+            ? { version: 1, kmsKeyId: version.kmsKeyId, ciphertextBlobs: version.ciphertextBlobs }
             : { version: 1, local: version.secret },
         ),
       );

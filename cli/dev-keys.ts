@@ -88,9 +88,15 @@ export function loadDeployConfig(configFile: string, devKeys: DevKeys): DeployCo
  * when KMS is known to hold every key.
  */
 export function undeployableKeyProblems(loaded: DeployConfig): string[] {
+  const keyIds = loaded.config.keys.map((k) => k.id);
   const secrets = (loaded.config.edgeSecret?.versions ?? []).flatMap((version) =>
     version.source === 'kms'
-      ? []
+      ? keyIds
+          .filter((id) => version.ciphertextBlobs[id] === undefined)
+          .map(
+            (id) =>
+              `edge secret version ${version.version} (${keyFileShown(loaded.configFile, version.file)}) holds no secret for key ${id}. Fix: run npm run deploy, which adds it with KMS`,
+          )
       : [
           `edge secret version ${version.version} (${keyFileShown(loaded.configFile, version.file)}): a dev secret in clear. Fix: run npm run deploy, which makes it with KMS GenerateDataKeyWithoutPlaintext (move the dev file away first)`,
         ],

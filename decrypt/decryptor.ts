@@ -13,6 +13,7 @@ import { type E2Key, E2OpenError, type E2Parts, isE2Payload, openE2, parseE2, po
 import { decodeRsaPayload, isKeyId } from '../core/format/marker';
 import { isProvenPayload, parseProof } from '../core/format/proof';
 import { compileIndexes, importEdgeKey, RequestSealer } from '../core/format/sealer';
+import type { SecretKeys } from '../core/format/secret';
 import { kmsSecretUnwrapper } from '../edge/kms-secret';
 import type { KeyBackend } from './backend';
 import { DataKeyCache, type DataKeyCacheOptions, type RequestKey } from './data-key-cache';
@@ -20,7 +21,7 @@ import { InputTooLargeError, InvalidCiphertextError, InvalidRequestError, Locati
 import { DEFAULT_KMS_TIMEOUT_MS, kmsKeyBackend } from './kms-backend';
 import { localKeyBackend } from './local-backend';
 import { mapBounded } from './pool';
-import { checkProvenance, type DecryptSecretOptions, secretSources } from './provenance';
+import { checkProvenance, type DecryptSecretOptions, type SecretOf, secretSources } from './provenance';
 import { reproveAll, upToDate } from './rewrap-policy';
 
 export type { DecryptSecretOptions } from './provenance';
@@ -362,7 +363,9 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
       const indexes = compileIndexes(secret?.indexes ?? [], sealD1);
       const sealer = new RequestSealer(
         new Map([[to.id, importEdgeKey(to.id, to.publicKeyPem)]]),
-        secretOf && current !== undefined ? { keys: await secretOf(current), indexes } : undefined,
+        secretOf && current !== undefined
+          ? { keys: await ringOf(secretOf, current, [to.id, ...[...indexes.values()].map((i) => i.key)]), indexes }
+          : undefined,
       );
       // Without proveUnproven, a marker without proof stays as it is: rewrap never vouches for it.
       const keepUnproven = (marker: PlacedMarker): boolean =>
@@ -411,6 +414,11 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
       return { text: resealed, stats };
     },
   };
+}
+
+/** The keys of `version` for each of `keyIds` (each key id has its own secret). */
+async function ringOf(secretOf: SecretOf, version: number, keyIds: readonly string[]): Promise<Map<string, SecretKeys>> {
+  return new Map(await Promise.all([...new Set(keyIds)].map(async (id) => [id, await secretOf(version, id)] as const)));
 }
 
 /** One block to open: a post-style ciphertext, an E1 wrapped data key, or an E2 ephemeral point. */

@@ -31,8 +31,8 @@ export function decryptSecretOptions(secret: EdgeSecretConfig, indexes: readonly
   return { versions: secret.versions, current: secret.current, indexes, acceptUnproven: secret.acceptUnprovenMarkers };
 }
 
-/** The keys of one secret version, unwrapped on first need; throws a DecryptError. */
-export type SecretOf = (version: number) => Promise<SecretKeys>;
+/** The keys of one secret version for one key id, unwrapped on first need; throws a DecryptError. */
+export type SecretOf = (version: number, keyId: string) => Promise<SecretKeys>;
 
 /** What the provenance check learned of one marker. */
 export interface CheckedMarker {
@@ -61,11 +61,11 @@ export function secretSources(
       return [version.version, createSecretSource(version, unwrap)] as const;
     }),
   );
-  return async (version) => {
+  return async (version, keyId) => {
     const source = sources.get(version);
     if (!source) throw new InvalidCiphertextError(`a marker names edge secret version ${version}, which this decryptor does not hold`);
     try {
-      return await source();
+      return await source(keyId);
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
       throw new SecretUnavailableError(`edge secret version ${version} could not be unwrapped (${name})`);
@@ -123,8 +123,16 @@ export async function checkProvenance(
     });
   }
   if (pending.length === 0 || !secretOf) return checked;
-  const versions = [...new Set(pending.map((p) => p.version))];
-  const keys = new Map(await Promise.all(versions.map(async (v) => [v, await secretOf(v)] as const)));
-  for (const { marker, version, check } of pending) checked.set(marker, check(keys.get(version) as SecretKeys));
+  // One unwrap per (version, key id) the markers name: each key id has its own secret.
+  const needed = [...new Set(pending.map((p) => `${p.version}#${p.marker.keyId}`))];
+  const keys = new Map(
+    await Promise.all(
+      needed.map(async (id) => {
+        const [version = '', keyId = ''] = id.split('#');
+        return [id, await secretOf(Number(version), keyId)] as const;
+      }),
+    ),
+  );
+  for (const { marker, version, check } of pending) checked.set(marker, check(keys.get(`${version}#${marker.keyId}`) as SecretKeys));
   return checked;
 }

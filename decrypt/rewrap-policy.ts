@@ -22,11 +22,11 @@ export async function reproveAll(
 ): Promise<Map<PlacedMarker, string>> {
   const reproved = new Map<PlacedMarker, string>();
   if (markers.length === 0 || !secretOf || current === undefined) return reproved;
-  const now = await secretOf(current);
   for (const marker of markers) {
+    const now = await secretOf(current, marker.keyId);
     const proof = parseProof(marker.payload);
     if (!proof) throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" holds a malformed P1 payload`);
-    if (!verifyProof(await secretOf(proof.secretVersion), marker.keyId, proof)) {
+    if (!verifyProof(await secretOf(proof.secretVersion, marker.keyId), marker.keyId, proof)) {
       throw new InvalidCiphertextError(`a marker of key "${marker.keyId}" has an invalid proof`);
     }
     reproved.set(marker, markerWriter(marker.keyId).wrap(prove(now, marker.keyId, proof.inner)));

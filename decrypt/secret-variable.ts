@@ -11,17 +11,29 @@ import type { DecryptSecretOptions } from './provenance';
  * legacy opt-in. The decrypt stack writes it with {@link secretVariable}; the Lambda reads it with
  * {@link parseSecretVariable}. One module owns the format.
  *
- *     {"current":1,"acceptUnproven":false,"indexes":[…],"versions":[{"version":1,"kmsKeyId":"arn…","ciphertextBlob":"…"}]}
+ *     {"current":1,"acceptUnproven":false,"indexes":[…],"versions":[{"version":1,"kmsKeyId":"arn…","ciphertextBlobs":{"01":"…"}}]}
  */
 
-/** The variable's value for a config's edge secret and indexes. */
-export function secretVariable(secret: EdgeSecretConfig, indexes: readonly SearchIndex[]): string {
+/**
+ * The variable's value for a config's edge secret and indexes, for a function that may read the key
+ * ids `keyIds` only: just their secrets' ciphertexts and their indexes (its role may unwrap no other).
+ */
+export function secretVariable(secret: EdgeSecretConfig, indexes: readonly SearchIndex[], keyIds: readonly string[]): string {
+  const own = (id: string): boolean => keyIds.includes(id);
   return JSON.stringify({
     current: secret.current,
     acceptUnproven: secret.acceptUnprovenMarkers,
-    indexes,
+    indexes: indexes.filter((index) => own(index.key)),
     versions: secret.versions.flatMap((v) =>
-      v.source === 'kms' ? [{ version: v.version, kmsKeyId: v.kmsKeyId, ciphertextBlob: v.ciphertextBlob }] : [],
+      v.source === 'kms'
+        ? [
+            {
+              version: v.version,
+              kmsKeyId: v.kmsKeyId,
+              ciphertextBlobs: Object.fromEntries(Object.entries(v.ciphertextBlobs).filter(([id]) => own(id))),
+            },
+          ]
+        : [],
     ),
   });
 }
@@ -41,11 +53,12 @@ export function parseSecretVariable(value: string | undefined): DecryptSecretOpt
     throw new InvalidRequestError('FLE_SECRET must be {"current", "acceptUnproven", "indexes", "versions"}');
   }
   const parsedVersions = versions.map((entry: unknown, i): EdgeSecretVersion => {
-    const { version, kmsKeyId, ciphertextBlob } = (entry ?? {}) as Record<string, unknown>;
-    if (!isVersion(version) || typeof kmsKeyId !== 'string' || typeof ciphertextBlob !== 'string') {
-      throw new InvalidRequestError(`FLE_SECRET.versions[${i}] must be {"version", "kmsKeyId", "ciphertextBlob"}`);
+    const { version, kmsKeyId, ciphertextBlobs } = (entry ?? {}) as Record<string, unknown>;
+    const blobs = ciphertextBlobs && typeof ciphertextBlobs === 'object' ? Object.entries(ciphertextBlobs) : [];
+    if (!isVersion(version) || typeof kmsKeyId !== 'string' || blobs.some(([, blob]) => typeof blob !== 'string') || !ciphertextBlobs) {
+      throw new InvalidRequestError(`FLE_SECRET.versions[${i}] must be {"version", "kmsKeyId", "ciphertextBlobs"}`);
     }
-    return { version, file: 'FLE_SECRET', source: 'kms', kmsKeyId, ciphertextBlob };
+    return { version, file: 'FLE_SECRET', source: 'kms', kmsKeyId, ciphertextBlobs: Object.fromEntries(blobs) as Record<string, string> };
   });
   const parsedIndexes = indexes.map((entry: unknown, i): SearchIndex => {
     const { name, key, version, normalize } = (entry ?? {}) as Record<string, unknown>;

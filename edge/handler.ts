@@ -6,7 +6,7 @@ import type {
   CloudFrontRequestResult,
   CloudFrontResultResponse,
 } from 'aws-lambda';
-import type { SecretKeys } from '../core/format/secret';
+import type { SecretRing } from '../core/format/secret';
 import { AmbiguousRequestError, MalformedBodyError, SecretUnavailableError } from './errors';
 import { emf, type RequestOutcome } from './metrics';
 import { type Rejection, toRejection } from './rejection';
@@ -24,10 +24,10 @@ export interface HandlerOptions {
   /** Wall clock for the metrics' timestamp (ms since the epoch), injectable for tests. */
   readonly wallClock?: () => number;
   /**
-   * The edge secret's keys (from `createSecretSource`), when the config declares the secret: awaited
+   * The edge secret's keys per key id (`secretRing` over `createSecretSource`), when the config declares the secret: awaited
    * before any body is sealed; a failure refuses the request with 503 `EdgeSecretUnavailable`.
    */
-  readonly secret?: () => Promise<SecretKeys>;
+  readonly secret?: () => Promise<SecretRing>;
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -155,7 +155,7 @@ export function createOriginRequestHandler(
 }
 
 /** The secret's keys, or the 503 refusal (its cause names the failure, never a value). */
-async function secretKeys(source: (() => Promise<SecretKeys>) | undefined): Promise<SecretKeys> {
+async function secretKeys(source: (() => Promise<SecretRing>) | undefined): Promise<SecretRing> {
   try {
     if (!source) throw new Error('no edge secret source was given to the handler');
     return await source();

@@ -38,15 +38,17 @@ export function edgeKmsClient(version: EdgeSecretVersion, endpoint?: string): KM
  * policy allows nothing else). An answer from another key, or of another size, is refused.
  */
 export function kmsSecretUnwrapper(client: KMSClient): UnwrapSecret {
-  return async (version) => {
+  return async (version, keyId) => {
     if (version.source !== 'kms') throw new SecretUnwrapError('this secret version is a dev secret, not KMS ciphertext');
+    const blob = version.ciphertextBlobs[keyId];
+    if (blob === undefined) throw new SecretUnwrapError(`edge secret version ${version.version} holds no ciphertext for key ${keyId}`);
     let answer: { KeyId?: string | undefined; Plaintext?: Uint8Array | undefined };
     try {
       answer = await client.send(
         new DecryptCommand({
-          CiphertextBlob: Buffer.from(version.ciphertextBlob, 'base64'),
+          CiphertextBlob: Buffer.from(blob, 'base64'),
           KeyId: version.kmsKeyId,
-          EncryptionContext: secretEncryptionContext(version.version),
+          EncryptionContext: secretEncryptionContext(version.version, keyId),
         }),
       );
     } catch (error) {

@@ -7,12 +7,12 @@ import type { UnwrapSecret } from '../core/secret-source';
 
 let kmsUnwrap: UnwrapSecret | undefined;
 
-const unwrap: UnwrapSecret = async (version) => {
+const unwrap: UnwrapSecret = async (version, keyId) => {
   if (!kmsUnwrap) {
     const { edgeKmsClient, kmsSecretUnwrapper } = await import('./kms-secret');
     kmsUnwrap = kmsSecretUnwrapper(edgeKmsClient(version));
   }
-  return kmsUnwrap(version);
+  return kmsUnwrap(version, keyId);
 };
 
 export default unwrap;

@@ -11,10 +11,13 @@ import config from 'fle:edge-config';
 import expressions from 'fle:expression-engine';
 import searchable from 'fle:searchable';
 import unwrap from 'fle:secret-unwrap';
-import { createSecretSource } from '../core/secret-source';
+import { createSecretSource, secretRing } from '../core/secret-source';
 import { createOriginRequestHandler } from './handler';
 import { compileEdgeConfig } from './transform';
 
-export const handler = createOriginRequestHandler(compileEdgeConfig(config, expressions, searchable), {
-  ...(config.secret && unwrap ? { secret: createSecretSource(config.secret, unwrap) } : {}),
+const compiled = compileEdgeConfig(config, expressions, searchable);
+
+export const handler = createOriginRequestHandler(compiled, {
+  // One KMS call per key id the edge writes with (usually one), on the first request with a body.
+  ...(config.secret && unwrap ? { secret: secretRing(createSecretSource(config.secret, unwrap), compiled.secretKeyIds) } : {}),
 });

@@ -2,7 +2,7 @@ import type { EdgeConfig, EdgeSecretVersion, FieldRule, JsonField, Limits, Route
 import type { SealD1 } from '../core/format/d1';
 import { createMarkerMatcher, type MarkerMatcher } from '../core/format/marker';
 import { type CompiledIndex, compileIndexes, type EdgeKey, importEdgeKey, RequestSealer } from '../core/format/sealer';
-import type { SecretKeys } from '../core/format/secret';
+import type { SecretRing } from '../core/format/secret';
 import { parseJsonPath } from '../core/jsonpath';
 import { parseMediaType } from '../core/media-type';
 import { createNameMatcher, type NameMatcher } from '../core/names';
@@ -47,6 +47,8 @@ export interface CompiledEdgeConfig {
   readonly unmatched: UnmatchedPolicy;
   /** The edge secret version to unwrap (once per container) before sealing; absent: no proofs, no indexes. */
   readonly secret: EdgeSecretVersion | undefined;
+  /** The key ids whose secret the edge needs: every key a field, name or index writes markers of. */
+  readonly secretKeyIds: readonly string[];
   readonly indexes: ReadonlyMap<string, CompiledIndex>;
 }
 
@@ -84,6 +86,9 @@ export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEn
     names: createNameMatcher<FieldRule>(nameEntries),
     unmatched: config.unmatched,
     secret: config.secret,
+    secretKeyIds: [
+      ...new Set([...config.names, ...config.routes.flatMap((r) => [...r.json, ...r.form]), ...indexes.values()].map((f) => f.key)),
+    ],
     indexes,
   };
 }
@@ -126,7 +131,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  *   contentType: 'application/json', body: Buffer.from('[{"ssn":"123-45-6789"}]') });
  * // { action: 'replace', route: 'people', fields: 1, body: '[{"ssn":"#01#…#10#"}]' }
  */
-export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput, secret?: SecretKeys): ProtectOutcome {
+export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput, secret?: SecretRing): ProtectOutcome {
   const hasBody = input.body.byteLength > 0 || input.truncated === true;
   const query = input.querystring ?? '';
   const canonical = canonicalPath(input.uri);
@@ -153,7 +158,7 @@ function protectBody(
   config: CompiledEdgeConfig,
   route: CompiledRoute | undefined,
   input: ProtectInput,
-  secret: SecretKeys | undefined,
+  secret: SecretRing | undefined,
 ): ProtectOutcome {
   const where = route ? `route "${route.name}"` : 'this path';
   const media = parseMediaType(input.contentType);

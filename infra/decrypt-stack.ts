@@ -18,8 +18,8 @@ export interface DecryptStackProps extends StackProps {
   readonly logRetentionDays: number;
   /** SNS topics the alarms notify (the one in this Region is used). */
   readonly alarmTopicArns: readonly string[];
-  /** `FLE_SECRET` (see `decrypt/secret-variable.ts`), when the config declares the edge secret. */
-  readonly secret?: string;
+  /** `FLE_SECRET` for a function of these key ids (see `decrypt/secret-variable.ts`), when the config declares the edge secret. */
+  readonly secret?: (keyIds: readonly string[]) => string;
 }
 
 /**
@@ -60,7 +60,7 @@ export class DecryptStack extends Stack {
         environment: {
           FLE_KEYS: Stack.of(this).toJsonString(keys),
           FLE_KNOWN_KEY_IDS: JSON.stringify(props.keyIds),
-          ...(props.secret ? { FLE_SECRET: props.secret } : {}),
+          ...(props.secret ? { FLE_SECRET: props.secret(audience.keys) } : {}),
         },
         logGroup,
         timeout: Duration.seconds(30),

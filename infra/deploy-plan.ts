@@ -12,7 +12,15 @@ export const DEPLOY_ASSEMBLY_DIR = '.build/deploy.out';
 export type DeployStep =
   | { readonly kind: 'cdk-deploy'; readonly title: string; readonly stacks: readonly string[]; readonly assembly?: string }
   | { readonly kind: 'fetch-public-key'; readonly title: string; readonly keyId: string; readonly keyArn: string; readonly out: string }
-  | { readonly kind: 'make-edge-secret'; readonly title: string; readonly version: number; readonly kmsKeyId: string; readonly out: string }
+  | {
+      readonly kind: 'make-edge-secret';
+      readonly title: string;
+      readonly version: number;
+      /** The key ids whose secret the file lacks (each key id has its own). */
+      readonly keyIds: readonly string[];
+      readonly kmsKeyId: string;
+      readonly out: string;
+    }
   | { readonly kind: 'cdk-synth'; readonly title: string; readonly assembly: string }
   | { readonly kind: 'verify-keys'; readonly title: string; readonly assembly: string; readonly edgeStack: string };
 
@@ -22,7 +30,7 @@ export type DeployStep =
  * the key that makes them (the config's `kmsKeyId`, or the keys stack's alias).
  */
 export interface SecretPlan {
-  readonly missing: readonly { readonly version: number; readonly file: string }[];
+  readonly missing: readonly { readonly version: number; readonly file: string; readonly missingKeyIds: readonly string[] }[];
   readonly kmsKeyId: string;
 }
 
@@ -70,8 +78,9 @@ export function deployPlan(
   for (const version of secret.missing) {
     steps.push({
       kind: 'make-edge-secret',
-      title: `edge secret version ${version.version} from KMS (GenerateDataKeyWithoutPlaintext: no plaintext leaves KMS)`,
+      title: `edge secret version ${version.version} for key(s) ${version.missingKeyIds.join(', ')} from KMS (GenerateDataKeyWithoutPlaintext: no plaintext leaves KMS)`,
       version: version.version,
+      keyIds: version.missingKeyIds,
       kmsKeyId: secret.kmsKeyId,
       out: resolve(configDir, version.file),
     });

@@ -29,9 +29,9 @@ export interface DeployDeps {
   publicKeyOf(keyArn: string): Promise<Uint8Array>;
   /**
    * KMS GenerateDataKeyWithoutPlaintext (AES_256) with the edge secret's encryption context for
-   * `version`: the key ARN KMS used and the ciphertext. No plaintext reaches the deploy.
+   * `version` and `keyId`: the key ARN KMS used and the ciphertext. No plaintext reaches the deploy.
    */
-  makeSecret(kmsKeyId: string, version: number): Promise<{ readonly keyArn: string; readonly ciphertextBlob: Uint8Array }>;
+  makeSecret(kmsKeyId: string, version: number, keyId: string): Promise<{ readonly keyArn: string; readonly ciphertextBlob: Uint8Array }>;
   /** Runs a step that has a command line; throws when it fails. */
   run(step: DeployStep, command: readonly string[]): Promise<void>;
   log(line: string): void;
@@ -63,9 +63,12 @@ function statedKeySpecs(configFile: string): Set<string> {
 function secretFileStates(configFile: string, config: FleConfig): PreflightFacts['secretFiles'] {
   return (config.edgeSecret?.versions ?? []).map((v) => {
     const path = resolve(dirname(resolve(configFile)), v.file);
-    if (!existsSync(path)) return { version: v.version, file: v.file, state: 'missing' as const };
-    if (v.source === 'kms') return { version: v.version, file: v.file, state: 'kms' as const, kmsKeyId: v.kmsKeyId };
-    return { version: v.version, file: v.file, state: 'dev' as const };
+    const keyIds = config.keys.map((k) => k.id);
+    if (!existsSync(path)) return { version: v.version, file: v.file, state: 'missing' as const, missingKeyIds: keyIds };
+    if (v.source !== 'kms') return { version: v.version, file: v.file, state: 'dev' as const, missingKeyIds: [] };
+    // A key id added since the version was made gets its own secret in the same file.
+    const missingKeyIds = keyIds.filter((id) => v.ciphertextBlobs[id] === undefined);
+    return { version: v.version, file: v.file, state: 'kms' as const, kmsKeyId: v.kmsKeyId, missingKeyIds };
   });
 }
 
@@ -118,7 +121,7 @@ export async function runDeploy(params: DeployParams, cdkArgs: readonly string[]
     );
   }
   const secret: SecretPlan = {
-    missing: facts.secretFiles.filter((f) => f.state === 'missing'),
+    missing: facts.secretFiles.filter((f) => f.state !== 'dev' && f.missingKeyIds.length > 0),
     kmsKeyId:
       config.edgeSecret?.kmsKeyId ??
       `arn:aws:kms:${params.dataRegion}:${'error' in facts.identity ? '<account>' : facts.identity.account}:${secretKeyAliasName(params.prefix)}`,
@@ -152,13 +155,7 @@ async function runStep(
     return;
   }
   if (step.kind === 'make-edge-secret') {
-    // Never over an existing file: its secret is what every searchable marker in storage was made with.
-    if (existsSync(step.out)) throw new DeployRefused(`${step.out} appeared during the deploy; refusing to replace an edge secret version`);
-    const made = await deps.makeSecret(step.kmsKeyId, step.version);
-    mkdirSync(dirname(step.out), { recursive: true });
-    const record = { version: step.version, kmsKeyId: made.keyArn, ciphertextBlob: Buffer.from(made.ciphertextBlob).toString('base64') };
-    writeFileSync(step.out, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
-    deps.log(`   wrote ${step.out}: KMS ciphertext of edge secret version ${step.version} (commit it: searchable markers depend on it)`);
+    await makeSecretVersion(step, deps);
     return;
   }
   if (step.kind === 'verify-keys') {
@@ -170,4 +167,33 @@ async function runStep(
     }
     deps.log('   every embedded public key matches KMS');
   }
+}
+
+/**
+ * Adds the missing key ids' secrets to an edge secret version file (or makes the file). Never
+ * replaces a secret it holds: that secret is what every searchable marker and proof of its key id
+ * in storage was made with.
+ */
+async function makeSecretVersion(step: Extract<DeployStep, { kind: 'make-edge-secret' }>, deps: DeployDeps): Promise<void> {
+  const existing = existsSync(step.out)
+    ? (JSON.parse(readFileSync(step.out, 'utf8')) as { version?: unknown; kmsKeyId?: string; ciphertextBlobs?: Record<string, string> })
+    : undefined;
+  if (existing && (existing.version !== step.version || !existing.ciphertextBlobs || !existing.kmsKeyId)) {
+    throw new DeployRefused(`${step.out} is not a KMS-wrapped file of edge secret version ${step.version}; refusing to change it`);
+  }
+  const blobs: Record<string, string> = { ...existing?.ciphertextBlobs };
+  let kmsKeyId = existing?.kmsKeyId;
+  for (const keyId of step.keyIds) {
+    if (blobs[keyId] !== undefined) continue;
+    const made = await deps.makeSecret(kmsKeyId ?? step.kmsKeyId, step.version, keyId);
+    if (kmsKeyId !== undefined && made.keyArn !== kmsKeyId)
+      throw new DeployRefused(`KMS made key ${keyId}'s secret with another key than ${kmsKeyId}`);
+    kmsKeyId = made.keyArn;
+    blobs[keyId] = Buffer.from(made.ciphertextBlob).toString('base64');
+  }
+  mkdirSync(dirname(step.out), { recursive: true });
+  writeFileSync(step.out, `${JSON.stringify({ version: step.version, kmsKeyId, ciphertextBlobs: blobs }, null, 2)}\n`);
+  deps.log(
+    `   wrote ${step.out}: KMS ciphertext of edge secret version ${step.version} for key(s) ${step.keyIds.join(', ')} (commit it: searchable markers depend on it)`,
+  );
 }

@@ -46,12 +46,12 @@ try {
       if (!result.PublicKey) throw new DeployRefused(`KMS returned no public key for ${keyArn}`);
       return result.PublicKey;
     },
-    makeSecret: async (kmsKeyId, version) => {
+    makeSecret: async (kmsKeyId, version, keyId) => {
       const made = await kms.send(
         new GenerateDataKeyWithoutPlaintextCommand({
           KeyId: kmsKeyId,
           KeySpec: 'AES_256',
-          EncryptionContext: secretEncryptionContext(version),
+          EncryptionContext: secretEncryptionContext(version, keyId),
         }),
       );
       if (!made.CiphertextBlob || !made.KeyId) throw new DeployRefused(`KMS made no edge secret version ${version} with ${kmsKeyId}`);

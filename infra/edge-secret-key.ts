@@ -15,12 +15,16 @@ export function edgeRoleName(prefix: string): string {
   return `${prefix}-edge-protect`;
 }
 
-/** Conditions that hold exactly for a Decrypt of an edge secret version (and of `version` when given). */
-export function secretContextConditions(version?: number): Record<string, Record<string, string | string[]>> {
+/**
+ * Conditions that hold exactly for a Decrypt of an edge secret: of `version` when given, and of one
+ * of `keyIds` when given (each key id has its own secret, so an audience unwraps only its own).
+ */
+export function secretContextConditions(version?: number, keyIds?: readonly string[]): Record<string, Record<string, string | string[]>> {
   return {
     StringEquals: {
       [`kms:EncryptionContext:${SECRET_CONTEXT_KEYS[0]}`]: SECRET_PURPOSE,
       ...(version !== undefined ? { [`kms:EncryptionContext:${SECRET_CONTEXT_KEYS[1]}`]: String(version) } : {}),
+      ...(keyIds !== undefined ? { [`kms:EncryptionContext:${SECRET_CONTEXT_KEYS[2]}`]: [...keyIds] } : {}),
     },
     'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...SECRET_CONTEXT_KEYS] },
   };
@@ -40,8 +44,10 @@ export interface EdgeSecretKeyProps {
   readonly admins: readonly iam.IPrincipal[];
   /** Who may put the key policy: the deployment's role and the root user. */
   readonly policyWriters: readonly string[];
-  /** Who may unwrap the secret (with its encryption context): the edge role, the decrypt roles, rotation roles. */
+  /** Who may unwrap every key id's secret (with its encryption context): the edge role, rotation roles. */
   readonly readers: readonly string[];
+  /** The decrypt roles, each with the key ids whose secrets it may unwrap (its audience's keys). */
+  readonly audienceReaders: readonly { readonly name: string; readonly roleArn: string; readonly keyIds: readonly string[] }[];
 }
 
 /**
@@ -49,7 +55,8 @@ export interface EdgeSecretKeyProps {
  * without re-wrapping a single version), yearly rotation of its material, retained. Its policy:
  * administrators manage it without using it; the account (IAM decides who) may make new secret
  * versions with `GenerateDataKeyWithoutPlaintext`, which returns no plaintext; only the readers may
- * `Decrypt`, and only with the edge secret's encryption context; nobody may `Encrypt`,
+ * `Decrypt`, and only with the edge secret's encryption context, each decrypt role only for its
+ * audience's key ids; nobody may `Encrypt`,
  * `GenerateDataKey` or re-encrypt, so nobody can choose a secret or learn one outside KMS.
  */
 export class EdgeSecretKey extends Construct {
@@ -70,19 +77,31 @@ export class EdgeSecretKey extends Construct {
         conditions: secretContextConditions(),
       }),
       new iam.PolicyStatement({
-        sid: 'UnwrapByEdgeAndDecryptRoles',
+        sid: 'UnwrapByEdgeAndRotation',
         principals: account,
         actions: ['kms:Decrypt'],
         resources: ['*'],
         conditions: { ...secretContextConditions(), ArnEquals: { 'aws:PrincipalArn': [...props.readers] } },
       }),
+      // Each audience unwraps the secrets of its own key ids only: another audience's searchable
+      // values and proofs stay out of its reach, as its markers do.
+      ...props.audienceReaders.map(
+        (reader) =>
+          new iam.PolicyStatement({
+            sid: `UnwrapByAudience${reader.name.replace(/[^A-Za-z0-9]/g, '')}`,
+            principals: account,
+            actions: ['kms:Decrypt'],
+            resources: ['*'],
+            conditions: { ...secretContextConditions(undefined, reader.keyIds), ArnEquals: { 'aws:PrincipalArn': reader.roleArn } },
+          }),
+      ),
       new iam.PolicyStatement({
         sid: 'DenyUnwrapButByReaders',
         effect: iam.Effect.DENY,
         principals: anyone,
         actions: ['kms:Decrypt'],
         resources: ['*'],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...props.readers] } },
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...props.readers, ...props.audienceReaders.map((r) => r.roleArn)] } },
       }),
       new iam.PolicyStatement({
         sid: 'DenyUnwrapForOtherPurposes',
@@ -119,10 +138,14 @@ export class EdgeSecretKey extends Construct {
     new CfnOutput(this, 'Arn', { value: this.key.keyArn, description: 'KMS key ARN of the edge secret (multi-Region, symmetric)' });
   }
 
-  /** Lets `role` unwrap secret versions (the key ARN, the encryption context), nothing else. */
-  grantUnwrap(role: iam.IRole): void {
+  /** Lets `role` unwrap secret versions (the key ARN, the encryption context; only of `keyIds` when given), nothing else. */
+  grantUnwrap(role: iam.IRole, keyIds?: readonly string[]): void {
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn], conditions: secretContextConditions() }),
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [this.key.keyArn],
+        conditions: secretContextConditions(undefined, keyIds),
+      }),
     );
   }
 }

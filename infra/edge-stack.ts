@@ -110,7 +110,10 @@ export class EdgeStack extends Stack {
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: [secret.kmsKeyId],
-          conditions: secretContextConditions(secret.version),
+          conditions: secretContextConditions(
+            secret.version,
+            keyManifest.keys.map((k) => k.id),
+          ),
         }),
       );
     }

@@ -191,14 +191,22 @@ export class KeysStack extends Stack {
           policyWriters: [deployRole, rootUser],
           readers: [
             `arn:${this.partition}:iam::${this.account}:role/${edgeRoleName(props.prefix)}`,
-            ...[...this.decryptRoles.values()].map((role) => role.roleArn),
             ...(rotationRole ? [rotationRole.roleArn] : []),
             ...(props.rewrapPrincipals ?? []),
           ],
+          audienceReaders: props.audiences.map((audience) => ({
+            name: audience.name,
+            roleArn: (this.decryptRoles.get(audience.name) as iam.Role).roleArn,
+            keyIds: audience.keys,
+          })),
         })
       : undefined;
-    // Every decrypt function checks proofs and opens searchable markers: each unwraps the secret.
-    for (const role of [...this.decryptRoles.values(), ...(rotationRole ? [rotationRole] : [])]) this.edgeSecretKey?.grantUnwrap(role);
+    // Every decrypt function checks proofs and opens searchable markers of its own key ids: each
+    // unwraps those key ids' secrets, no other. The rotation worker unwraps every key id's.
+    for (const audience of props.audiences) {
+      this.edgeSecretKey?.grantUnwrap(this.decryptRoles.get(audience.name) as iam.Role, audience.keys);
+    }
+    if (rotationRole) this.edgeSecretKey?.grantUnwrap(rotationRole);
 
     const byId = new Map(props.keys.map((k) => [k.id, k]));
     for (const audience of props.audiences) {

@@ -25,6 +25,8 @@ export interface PreflightFacts {
     readonly state: 'missing' | 'dev' | 'kms';
     /** The key that wrapped it (a `kms` file). */
     readonly kmsKeyId?: string;
+    /** Key ids of the config the file holds no secret for (all of them when it is missing). */
+    readonly missingKeyIds: readonly string[];
   }[];
   /** The edge secret key an earlier deploy's keys stack holds, if any. */
   readonly deployedSecretKeyArn?: string | undefined;
@@ -147,9 +149,10 @@ export function preflight(facts: PreflightFacts): PreflightReport {
           `edge secret version ${secret.version}: ${secret.file} was wrapped by ${secret.kmsKeyId}, not by ${facts.deployedSecretKeyArn ?? `a key of the keys stack in ${params.dataRegion}${account ? ` / ${account}` : ''}`}. Fix: move the file away; the deploy makes the version with the stack's key`,
         );
       }
-    } else if (secret.state === 'missing') {
+    }
+    if (secret.state !== 'dev' && secret.missingKeyIds.length > 0) {
       actions.push(
-        `make edge secret version ${secret.version} with KMS GenerateDataKeyWithoutPlaintext and write its ciphertext to ${secret.file}`,
+        `make edge secret version ${secret.version} for key(s) ${secret.missingKeyIds.join(', ')} with KMS GenerateDataKeyWithoutPlaintext and write the ciphertext to ${secret.file}`,
       );
     }
   }

@@ -1,7 +1,7 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EdgeKeyManifest } from '../cli/bundle';
-import type { Audience, FleConfig } from '../core/config';
+import type { Audience, EdgeSecretConfig, FleConfig } from '../core/config';
 import { secretVariable } from '../decrypt/secret-variable';
 import { DecryptStack } from './decrypt-stack';
 import { DESCRIPTION_LABEL, EdgeStack } from './edge-stack';
@@ -85,7 +85,10 @@ export function addStacks(app: App, params: DeployParams, config: FleConfig, bun
     decryptAssetDir: bundles.decryptAssetDir,
     audiences,
     keyIds: config.keys.map((k) => k.id),
-    ...(config.edgeSecret ? { secret: secretVariable(config.edgeSecret, config.indexes) } : {}),
+    // Each function gets the secrets of its own key ids only: its role may unwrap no other.
+    ...(config.edgeSecret
+      ? { secret: (keys: readonly string[]) => secretVariable(config.edgeSecret as EdgeSecretConfig, config.indexes, keys) }
+      : {}),
     logRetentionDays: params.logRetentionDays,
     alarmTopicArns: params.alarmTopicArns,
     description: 'edge-fle: decrypt functions, one per audience',
@@ -98,7 +101,15 @@ export function addStacks(app: App, params: DeployParams, config: FleConfig, bun
           rotation: params.rotation,
           keys: config.keys,
           workerAssetDir: bundles.rewrapAssetDir,
-          ...(config.edgeSecret ? { secret: secretVariable(config.edgeSecret, config.indexes) } : {}),
+          ...(config.edgeSecret
+            ? {
+                secret: secretVariable(
+                  config.edgeSecret,
+                  config.indexes,
+                  config.keys.map((k) => k.id),
+                ),
+              }
+            : {}),
           logRetentionDays: params.logRetentionDays,
           description: `edge-fle: rotation of s3://${params.rotation.bucket}/${params.rotation.prefix} to key ${params.rotation.to} (Step Functions Distributed Map)`,
         })

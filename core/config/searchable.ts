@@ -1,4 +1,5 @@
 import { INDEX_NAME_PATTERN } from '../format/d1';
+import { isKeyId } from '../format/marker';
 import { MAX_VERSION, SECRET_BYTES } from '../format/secret';
 import { foldName } from '../names';
 import { isNormalization, NORMALIZATIONS, type Normalization } from '../normalize';
@@ -103,18 +104,20 @@ function readSecretFile(file: string, version: number, readFile: ReadKeyFile, at
     problem(at, `is not the file of secret version ${version}`);
     return undefined;
   }
-  const { kmsKeyId, ciphertextBlob, local } = parsed;
-  if (typeof ciphertextBlob === 'string' && typeof kmsKeyId === 'string') {
-    if (!BASE64.test(ciphertextBlob) || ciphertextBlob.length < 100) {
-      problem(at, 'ciphertextBlob is not KMS ciphertext (base64)');
+  const { kmsKeyId, ciphertextBlobs, local } = parsed;
+  if (isObject(ciphertextBlobs) && typeof kmsKeyId === 'string') {
+    const blobs = Object.entries(ciphertextBlobs);
+    const bad = blobs.find(([id, blob]) => !isKeyId(id) || typeof blob !== 'string' || !BASE64.test(blob) || blob.length < 100);
+    if (bad) {
+      problem(at, `ciphertextBlobs["${bad[0]}"] is not KMS ciphertext (base64) of a key id`);
       return undefined;
     }
-    return { version, file, source: 'kms', kmsKeyId, ciphertextBlob };
+    return { version, file, source: 'kms', kmsKeyId, ciphertextBlobs: Object.fromEntries(blobs) as Record<string, string> };
   }
   if (typeof local === 'string' && BASE64.test(local) && Buffer.from(local, 'base64').length === SECRET_BYTES) {
     return { version, file, source: 'local', secret: local };
   }
-  problem(at, 'must hold {kmsKeyId, ciphertextBlob} (from KMS) or {local} (a dev secret of 32 bytes, base64)');
+  problem(at, 'must hold {kmsKeyId, ciphertextBlobs: {<key id>: …}} (from KMS) or {local} (a dev secret of 32 bytes, base64)');
   return undefined;
 }
 

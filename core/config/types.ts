@@ -97,14 +97,17 @@ export type EdgeSecretVersion =
       readonly source: 'kms';
       /** The symmetric KMS key that wrapped it (as GenerateDataKey returned it: a key ARN). */
       readonly kmsKeyId: string;
-      /** KMS ciphertext of the secret, base64; opened with KMS Decrypt and `secretEncryptionContext(version)`. */
-      readonly ciphertextBlob: string;
+      /**
+       * Key id → KMS ciphertext of that key id's secret, base64; opened with KMS Decrypt and
+       * `secretEncryptionContext(version, keyId)`. One per key id, so an audience unwraps only its own.
+       */
+      readonly ciphertextBlobs: Readonly<Record<string, string>>;
     }
   | {
       readonly version: number;
       readonly file: string;
       readonly source: 'local';
-      /** A development secret in clear, base64: never deployable (like a local dev key). */
+      /** A development secret in clear, base64 (each key id's secret derived from it): never deployable. */
       readonly secret: string;
     };
 

@@ -6,7 +6,7 @@ import { type DataKey, envelopePayloadLength, newDataKey, sealValue } from './e1
 import { E2Sealer, e2PayloadLength, newE2Key, p256Point } from './e2';
 import { encodeRsaPayload, markerWriter } from './marker';
 import { PROOF_OVERHEAD, prove } from './proof';
-import type { SecretKeys } from './secret';
+import type { SecretKeys, SecretRing } from './secret';
 import type { ValueKind } from './typed-gcm';
 
 /** Largest plaintext one RSA-OAEP block with SHA-256 holds for a modulus of `bits`: k - 2·32 - 2. */
@@ -86,11 +86,19 @@ export function compileIndexes(indexes: readonly SearchIndex[], seal: SealD1 | u
 
 /** The edge secret's keys and the indexes they serve: with it, markers carry proofs and indexes work. */
 export interface SealingSecret {
-  readonly keys: SecretKeys;
+  /** Key id → that key id's secret keys: proofs and searchable markers of a key id use its own. */
+  readonly keys: SecretRing;
   readonly indexes: ReadonlyMap<string, CompiledIndex>;
 }
 
 // ignoreBOM keeps a leading U+FEFF: it is part of the value, not a byte-order mark.
+/** A key id's secret keys, or a RangeError (the caller unwrapped the ring for other key ids). */
+function keysOf(secret: SealingSecret, keyId: string): SecretKeys {
+  const keys = secret.keys.get(keyId);
+  if (!keys) throw new RangeError(`no edge secret for key id "${keyId}"`);
+  return keys;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
@@ -122,10 +130,11 @@ export class RequestSealer {
     const secret = this.secret;
     if (!secret)
       return { payload: inner.payload, markerLength: key.marker.overhead + inner.length, seal: () => key.marker.wrap(inner.seal()) };
+    const proofKeys = keysOf(secret, key.id);
     return {
       payload: inner.payload,
       markerLength: key.marker.overhead + PROOF_OVERHEAD + inner.length,
-      seal: () => key.marker.wrap(prove(secret.keys, key.id, inner.seal())),
+      seal: () => key.marker.wrap(prove(proofKeys, key.id, inner.seal())),
     };
   }
 
@@ -135,7 +144,7 @@ export class RequestSealer {
     if (!this.secret || !index) throw new RangeError(`index "${name}" needs the edge secret and a declared index`);
     if (kind !== 's') throw new RangeError('a searchable value is a string');
     const normalized = Buffer.from(index.normalizeValue(utf8.decode(value)), 'utf8');
-    const keys = this.secret.keys;
+    const keys = keysOf(this.secret, index.key);
     return {
       payload: 'd1',
       markerLength: index.marker.overhead + d1PayloadLength(index, keys.version, normalized.byteLength),

@@ -1,7 +1,7 @@
 import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 
 /**
- * The edge secret: one 256-bit symmetric key per version, made by KMS (`GenerateDataKey` or
+ * The edge secret: one 256-bit symmetric key per version and key id, made by KMS (`GenerateDataKey` or
  * `GenerateDataKeyWithoutPlaintext` under the config's symmetric key, with
  * {@link secretEncryptionContext}) and baked into the edge bundle only as KMS ciphertext. The edge
  * and the decrypt service unwrap it with KMS `Decrypt` once per container.
@@ -23,15 +23,17 @@ const HKDF_SALT = Buffer.from('edge-fle/secret/hkdf-salt', 'utf8');
 const SIV_KEY_BYTES = 64;
 
 /**
- * The KMS encryption context of secret version `version`: it names the purpose, so the key policy
- * and the edge role's policy can allow `kms:Decrypt` for exactly this use and nothing else.
+ * The KMS encryption context of secret version `version` for key id `keyId`. It names the purpose,
+ * so the key policy and the edge role's policy allow `kms:Decrypt` for exactly this use, and the key
+ * id, so each decrypt audience may unwrap only the secrets of its own key ids: every key id has its
+ * own secret (its proofs, its searchable indexes), KMS-wrapped separately.
  */
-export function secretEncryptionContext(version: number): Record<string, string> {
-  return { 'edge-fle:purpose': 'edge-secret', 'edge-fle:secret-version': String(version) };
+export function secretEncryptionContext(version: number, keyId: string): Record<string, string> {
+  return { 'edge-fle:purpose': 'edge-secret', 'edge-fle:secret-version': String(version), 'edge-fle:key-id': keyId };
 }
 
 /** The encryption context keys {@link secretEncryptionContext} uses, for IAM conditions. */
-export const SECRET_CONTEXT_KEYS = ['edge-fle:purpose', 'edge-fle:secret-version'] as const;
+export const SECRET_CONTEXT_KEYS = ['edge-fle:purpose', 'edge-fle:secret-version', 'edge-fle:key-id'] as const;
 /** The purpose every secret's encryption context names. */
 export const SECRET_PURPOSE = 'edge-secret';
 
@@ -41,7 +43,10 @@ export interface IndexId {
   readonly version: number;
 }
 
-/** The keys derived from one version of the edge secret. */
+/** The edge secret's keys for each key id the caller needs: key id → keys. */
+export type SecretRing = ReadonlyMap<string, SecretKeys>;
+
+/** The keys derived from one version of the edge secret (of one key id). */
 export interface SecretKeys {
   readonly version: number;
   /** HMAC-SHA256 key for marker provenance (a KeyObject: no re-import per marker). */

@@ -1,6 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { expect } from 'vitest';
-import type { SecretKeys } from '../../core/format/secret';
+import type { SecretRing } from '../../core/format/secret';
 import { createDecryptor, type DecryptorOptions } from '../../decrypt/decryptor';
 import { DecryptError } from '../../decrypt/errors';
 import { type CompiledEdgeConfig, protectRequest } from '../../edge/transform';
@@ -25,7 +25,7 @@ export function kmsDecryptor(url: string, options: Partial<DecryptorOptions> = {
 }
 
 /** The body the edge would forward for a JSON document POSTed to `/api/people` under `config`. */
-export function protectJson(config: CompiledEdgeConfig, doc: unknown, secret?: SecretKeys): string {
+export function protectJson(config: CompiledEdgeConfig, doc: unknown, secret?: SecretRing): string {
   const outcome = protectRequest(
     config,
     { method: 'POST', uri: '/api/people', contentType: 'application/json', body: Buffer.from(JSON.stringify(doc)) },

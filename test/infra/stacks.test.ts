@@ -644,7 +644,11 @@ describe('the edge secret (searchable fields and marker proofs)', () => {
     raw.edgeSecret = { kmsKeyId: SECRET_KEY_ARN, current: 1, versions: [{ version: 1, file: 'keys/edge-secret.kms.1.json' }] };
     writeFileSync(
       join(ws.dir, 'keys', 'edge-secret.kms.1.json'),
-      JSON.stringify({ version: 1, kmsKeyId: SECRET_KEY_ARN, ciphertextBlob: Buffer.alloc(184, 3).toString('base64') }),
+      JSON.stringify({
+        version: 1,
+        kmsKeyId: SECRET_KEY_ARN,
+        ciphertextBlobs: { '01': Buffer.alloc(184, 3).toString('base64'), '02': Buffer.alloc(184, 4).toString('base64') },
+      }),
     );
     writeFileSync(ws.configFile, JSON.stringify(raw));
     secretConfig = loadConfigFile(ws.configFile);
@@ -665,11 +669,16 @@ describe('the edge secret (searchable fields and marker proofs)', () => {
     const statements = (key as { Properties: { KeyPolicy: { Statement: PolicyStatementJson[] } } }).Properties.KeyPolicy.Statement;
     const sid = (name: string) =>
       statements.find((s) => s.Sid === name) as PolicyStatementJson & { Condition: Record<string, Record<string, unknown>> };
-    const unwrap = sid('UnwrapByEdgeAndDecryptRoles');
+    const unwrap = sid('UnwrapByEdgeAndRotation');
     expect(unwrap.Action).toBe('kms:Decrypt');
     expect(unwrap.Condition.StringEquals).toEqual({ 'kms:EncryptionContext:edge-fle:purpose': 'edge-secret' });
     expect(JSON.stringify(unwrap.Condition.ArnEquals)).toContain('role/EdgeFle-edge-protect');
-    expect(JSON.stringify(unwrap.Condition.ArnEquals)).toContain('DecryptRoleall');
+    const audience = sid('UnwrapByAudienceall');
+    expect(audience.Condition.StringEquals).toEqual({
+      'kms:EncryptionContext:edge-fle:purpose': 'edge-secret',
+      'kms:EncryptionContext:edge-fle:key-id': ['01'],
+    });
+    expect(JSON.stringify(audience.Condition.ArnEquals)).toContain('DecryptRoleall');
     expect(sid('DenyUnwrapButByReaders').Effect).toBe('Deny');
     expect(sid('DenyUnwrapForOtherPurposes').Condition.StringNotEquals).toEqual({
       'kms:EncryptionContext:edge-fle:purpose': 'edge-secret',
@@ -694,8 +703,11 @@ describe('the edge secret (searchable fields and marker proofs)', () => {
               StringEquals: {
                 'kms:EncryptionContext:edge-fle:purpose': 'edge-secret',
                 'kms:EncryptionContext:edge-fle:secret-version': '1',
+                'kms:EncryptionContext:edge-fle:key-id': ['01'],
               },
-              'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['edge-fle:purpose', 'edge-fle:secret-version'] },
+              'ForAllValues:StringEquals': {
+                'kms:EncryptionContextKeys': ['edge-fle:purpose', 'edge-fle:secret-version', 'edge-fle:key-id'],
+              },
             },
           },
         ]),
@@ -723,6 +735,34 @@ describe('the edge secret (searchable fields and marker proofs)', () => {
           }),
         ]),
       },
+    });
+  });
+
+  it('gives each audience only the secrets of its own key ids: billing (key 02) cannot unwrap those of key 01', () => {
+    // Prepare: the two-audience config, with the secret and an index under key 01.
+    const config: FleConfig = {
+      ...twoKeyConfig,
+      indexes: secretConfig.indexes,
+      ...(secretConfig.edgeSecret ? { edgeSecret: secretConfig.edgeSecret } : {}),
+    };
+    // Act
+    const { decrypt, keys } = synth({}, config, secretBundles);
+    // Assert
+    const variables = Object.values(decrypt.findResources('AWS::Lambda::Function')).map(
+      (fn) => (fn as { Properties: { FunctionName: string; Environment: { Variables: Record<string, string> } } }).Properties,
+    );
+    const billing = JSON.parse(variables.find((v) => v.FunctionName.endsWith('billing'))?.Environment.Variables.FLE_SECRET ?? '{}');
+    const orders = JSON.parse(variables.find((v) => v.FunctionName.endsWith('orders'))?.Environment.Variables.FLE_SECRET ?? '{}');
+    expect(Object.keys(billing.versions[0].ciphertextBlobs)).toEqual(['02']);
+    expect(billing.indexes).toEqual([]);
+    expect(Object.keys(orders.versions[0].ciphertextBlobs)).toEqual(['01']);
+    expect(orders.indexes.map((i: { name: string }) => i.name)).toEqual(['email']);
+    const [, key] = Object.entries(keys.findResources('AWS::KMS::Key', { Properties: { MultiRegion: true } }))[0]!;
+    const statements = (
+      key as { Properties: { KeyPolicy: { Statement: (PolicyStatementJson & { Condition: Record<string, Record<string, unknown>> })[] } } }
+    ).Properties.KeyPolicy.Statement;
+    expect(statements.find((st) => st.Sid === 'UnwrapByAudiencebilling')?.Condition.StringEquals).toMatchObject({
+      'kms:EncryptionContext:edge-fle:key-id': ['02'],
     });
   });
 

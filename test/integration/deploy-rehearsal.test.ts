@@ -237,12 +237,12 @@ const deps = {
     });
     return Buffer.from(((await response.json()) as { PublicKey: string }).PublicKey, 'base64');
   },
-  makeSecret: async (kmsKeyId: string, version: number) => {
+  makeSecret: async (kmsKeyId: string, version: number, keyId: string) => {
     const made = await loopbackKmsClient(kms.url).send(
       new GenerateDataKeyWithoutPlaintextCommand({
         KeyId: kmsKeyId,
         KeySpec: 'AES_256',
-        EncryptionContext: secretEncryptionContext(version),
+        EncryptionContext: secretEncryptionContext(version, keyId),
       }),
     );
     return { keyArn: made.KeyId ?? '', ciphertextBlob: made.CiphertextBlob ?? new Uint8Array() };
@@ -532,17 +532,19 @@ describe('deploy rehearsal: a key from first deploy to retirement', () => {
     await deploy();
     // Assert: the same version file (the same secret: every searchable marker stays findable).
     expect(readFileSync('config/keys/edge-secret.1.json', 'utf8')).toBe(made);
-    const version = JSON.parse(made) as { version: number; kmsKeyId: string; ciphertextBlob: string };
+    const version = JSON.parse(made) as { version: number; kmsKeyId: string; ciphertextBlobs: Record<string, string> };
+    // One secret per key id: the config has key 02 only.
+    expect(Object.keys(version.ciphertextBlobs)).toEqual(['02']);
     expect(version.kmsKeyId).toMatch(/:key\/mrk-/);
     expect(made).not.toMatch(/"local"|Plaintext/);
     const manifest = (cloud.stacks.get('EdgeFle-Edge') as TemplateJson).Metadata?.[PUBLIC_KEYS_METADATA] as Json;
     expect(manifest).toMatchObject({ status: 'kms', secret: { version: 1, source: 'kms', kmsKeyId: version.kmsKeyId } });
-    expect(JSON.stringify(cloud.stacks.get('EdgeFle-Decrypt'))).toContain(version.ciphertextBlob);
+    expect(JSON.stringify(cloud.stacks.get('EdgeFle-Decrypt'))).toContain(version.ciphertextBlobs['02']);
     // KMS opens it with the edge secret's encryption context, and only so.
-    const keys = await createSecretSource({ ...version, file: 'x', source: 'kms' }, kmsSecretUnwrapper(loopbackKmsClient(kms.url)))();
+    const keys = await createSecretSource({ ...version, file: 'x', source: 'kms' }, kmsSecretUnwrapper(loopbackKmsClient(kms.url)))('02');
     expect(keys.version).toBe(1);
     await expect(
-      createSecretSource({ ...version, version: 2, file: 'x', source: 'kms' }, kmsSecretUnwrapper(loopbackKmsClient(kms.url, 1)))(),
+      createSecretSource({ ...version, version: 2, file: 'x', source: 'kms' }, kmsSecretUnwrapper(loopbackKmsClient(kms.url, 1)))('02'),
     ).rejects.toThrow(/InvalidCiphertextException/);
     await expectIntended([only02]);
   });

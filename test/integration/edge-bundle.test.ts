@@ -127,7 +127,7 @@ describe('the built edge bundle with searchable fields and a KMS-wrapped edge se
       const plain = await buildEdgeBundle(loadConfigFile(ws.configFile), join(ws.dir, 'plain'));
       writeFileSync(
         join(ws.dir, 'keys', 'secret.kms.json'),
-        JSON.stringify({ version: 1, kmsKeyId: arn, ciphertextBlob: version.ciphertextBlob }),
+        JSON.stringify({ version: 1, kmsKeyId: arn, ciphertextBlobs: version.ciphertextBlobs }),
       );
       raw.names = [{ name: 'login', index: 'email' }];
       raw.indexes = [{ name: 'email', normalize: ['trim', 'lowercase'] }];
@@ -165,7 +165,11 @@ describe('the built edge bundle with searchable fields and a KMS-wrapped edge se
       expect(logins[1]).toBe(logins[0]);
       expect(logins[2]).not.toBe(logins[0]);
       expect(kms.requests.map((r) => r.target)).toEqual(['TrentService.Decrypt']);
-      expect(kms.requests[0]?.body.EncryptionContext).toEqual({ 'edge-fle:purpose': 'edge-secret', 'edge-fle:secret-version': '1' });
+      expect(kms.requests[0]?.body.EncryptionContext).toEqual({
+        'edge-fle:purpose': 'edge-secret',
+        'edge-fle:secret-version': '1',
+        'edge-fle:key-id': '01',
+      });
       expect(readFileSync(report.file, 'utf8')).toContain('siv tag');
       expect(readFileSync(plain.file, 'utf8')).not.toContain('siv tag');
       expect(readFileSync(plain.file, 'utf8')).not.toContain('client-kms');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EdgeSecretVersion } from '../../../core/config';
 import { createMarkerMatcher } from '../../../core/format/marker';
 import { PROOF_VERSION } from '../../../core/format/proof';
-import { createSecretSource } from '../../../core/secret-source';
+import { createSecretSource, secretRing } from '../../../core/secret-source';
 import { createDecryptor } from '../../../decrypt/decryptor';
 import { createOriginRequestHandler } from '../../../edge/handler';
 import { kmsSecretUnwrapper } from '../../../edge/kms-secret';
@@ -48,7 +48,7 @@ function edge(version: EdgeSecretVersion): CompiledEdgeConfig {
 
 /** The edge's secret keys, unwrapped through the real SDK against the loopback KMS. */
 async function edgeKeys(version: EdgeSecretVersion) {
-  return createSecretSource(version, kmsSecretUnwrapper(loopbackKmsClient(kms.url)))();
+  return secretRing(createSecretSource(version, kmsSecretUnwrapper(loopbackKmsClient(kms.url))), ['01'])();
 }
 
 function decryptor(versions: EdgeSecretVersion[], extra: { acceptUnproven?: boolean; current?: number } = {}) {
@@ -66,7 +66,7 @@ describe('the edge secret through KMS', () => {
   it('is unwrapped once per container with its encryption context, however many requests, with 20 ms KMS latency', async () => {
     // Prepare
     kms.latencyMs = 20;
-    const source = createSecretSource(v1, kmsSecretUnwrapper(loopbackKmsClient(kms.url)));
+    const source = secretRing(createSecretSource(v1, kmsSecretUnwrapper(loopbackKmsClient(kms.url))), ['01']);
     const handler = createOriginRequestHandler(edge(v1), { log: () => undefined, secret: source });
     // Act
     const results = await Promise.all(
@@ -78,7 +78,7 @@ describe('the edge secret through KMS', () => {
     expect(kms.requests[0]?.target).toBe('TrentService.Decrypt');
     expect(kms.requests[0]?.body).toMatchObject({
       KeyId: SECRET_ARN,
-      EncryptionContext: { 'edge-fle:purpose': 'edge-secret', 'edge-fle:secret-version': '1' },
+      EncryptionContext: { 'edge-fle:purpose': 'edge-secret', 'edge-fle:secret-version': '1', 'edge-fle:key-id': '01' },
     });
   });
 
@@ -88,7 +88,7 @@ describe('the edge secret through KMS', () => {
   ])('answers 503 while KMS is %s, forwarding nothing and logging no value', async (_name, fault) => {
     kms.fault = () => fault;
     const lines: string[] = [];
-    const source = createSecretSource(v1, kmsSecretUnwrapper(loopbackKmsClient(kms.url, 1)));
+    const source = secretRing(createSecretSource(v1, kmsSecretUnwrapper(loopbackKmsClient(kms.url, 1))), ['01']);
     const handler = createOriginRequestHandler(edge(v1), { log: (line) => lines.push(line), secret: source });
     const result = (await handler(
       originRequestEvent({ body: JSON.stringify(people), contentType: 'application/json' }),
@@ -100,13 +100,17 @@ describe('the edge secret through KMS', () => {
 
   it('refuses a secret file naming another key than the one that wrapped it (503)', async () => {
     const misfiled = { ...v1, kmsKeyId: OTHER_ARN } as EdgeSecretVersion;
-    await expect(createSecretSource(misfiled, kmsSecretUnwrapper(loopbackKmsClient(kms.url)))()).rejects.toThrow(/IncorrectKeyException/);
+    await expect(createSecretSource(misfiled, kmsSecretUnwrapper(loopbackKmsClient(kms.url)))('01')).rejects.toThrow(
+      /IncorrectKeyException/,
+    );
   });
 
   it('refuses an answer from another key or of another size', async () => {
     const liar = (answer: object) => ({ send: async () => answer }) as unknown as KMSClient;
-    await expect(kmsSecretUnwrapper(liar({ KeyId: OTHER_ARN, Plaintext: randomBytes(32) }))(v1)).rejects.toThrow(/another key/);
-    await expect(kmsSecretUnwrapper(liar({ KeyId: SECRET_ARN, Plaintext: randomBytes(16) }))(v1)).rejects.toThrow(/32-byte/);
+    await expect(kmsSecretUnwrapper(liar({ KeyId: OTHER_ARN, Plaintext: randomBytes(32) }))(v1, '01')).rejects.toThrow(/another key/);
+    await expect(kmsSecretUnwrapper(liar({ KeyId: SECRET_ARN, Plaintext: randomBytes(16) }))(v1, '01')).rejects.toThrow(/32-byte/);
+    // A key id the version holds no secret for never reaches KMS.
+    await expect(kmsSecretUnwrapper(liar({}))(v1, '02')).rejects.toThrow(/no ciphertext for key 02/);
   });
 });
 

@@ -9,7 +9,7 @@ import { protectRequest } from '../../../edge/transform';
 import { compiled, route, testKeyPair } from '../../helpers/keys';
 import { devSecret, EMAIL_INDEX } from '../../helpers/secret';
 
-const { version, keys } = devSecret();
+const { version, ring: keys } = await devSecret();
 const config = compiled({
   routes: [route({ json: ['$[*].ssn'], form: ['ssn'] })],
   names: [{ name: 'email', key: '01', mode: 'rsa', index: 'email' }],

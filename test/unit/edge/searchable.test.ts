@@ -2,15 +2,15 @@ import type { CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { parseD1 } from '../../../core/format/d1';
 import { createMarkerMatcher } from '../../../core/format/marker';
-import { parseProof, verifyProof } from '../../../core/format/proof';
-import { createSecretSource } from '../../../core/secret-source';
+import { parseProof, prove, verifyProof } from '../../../core/format/proof';
+import { createSecretSource, secretRing, unwrapLocalSecret } from '../../../core/secret-source';
 import { createOriginRequestHandler } from '../../../edge/handler';
 import { protectRequest } from '../../../edge/transform';
 import { originRequestEvent } from '../../helpers/cloudfront';
 import { compiled, route } from '../../helpers/keys';
 import { devSecret, EMAIL_INDEX } from '../../helpers/secret';
 
-const { version, keys } = devSecret();
+const { version, ring: keys, keys01 } = await devSecret();
 const config = compiled({
   routes: [
     route({ json: ['$[*].ssn', { path: '$[*].email', key: '01', mode: 'rsa', index: 'email' }], form: [] }),
@@ -47,7 +47,7 @@ describe('searchable fields at the edge', () => {
     const [ssn] = markers.find(person.ssn);
     const proof = parseProof(ssn?.payload ?? '');
     expect(proof).toBeDefined();
-    expect(proof && verifyProof(keys, '01', proof)).toBe(true);
+    expect(proof && verifyProof(keys01, '01', proof)).toBe(true);
     // The searchable marker carries no P1 wrapper: its SIV is the proof.
     expect(parseD1(markers.find(person.email)[0]?.payload ?? '')).toBeDefined();
   });
@@ -75,12 +75,12 @@ describe('handler with the edge secret', () => {
     const unwrap = async () => {
       calls += 1;
       if (calls === 1) throw Object.assign(new Error('KMS unreachable'), { name: 'TimeoutError' });
-      return Buffer.from((version as { secret: string }).secret, 'base64');
+      return unwrapLocalSecret(version, '01');
     };
     const lines: string[] = [];
     const handler = createOriginRequestHandler(config, {
       log: (line) => lines.push(line),
-      secret: createSecretSource(version, unwrap, { now: () => clock }),
+      secret: secretRing(createSecretSource(version, unwrap, { now: () => clock }), ['01']),
     });
     const event = () =>
       originRequestEvent({ body: '[{"email":"alice@example.com","ssn":"123-45-6789"}]', contentType: 'application/json' });
@@ -102,10 +102,13 @@ describe('handler with the edge secret', () => {
     let calls = 0;
     const handler = createOriginRequestHandler(config, {
       log: () => undefined,
-      secret: createSecretSource(version, async () => {
-        calls += 1;
-        throw new Error('unreachable');
-      }),
+      secret: secretRing(
+        createSecretSource(version, async () => {
+          calls += 1;
+          throw new Error('unreachable');
+        }),
+        ['01'],
+      ),
     });
     const result = (await handler(originRequestEvent({ method: 'GET', uri: '/api/people' }))) as CloudFrontRequest;
     expect(result.uri).toBe('/api/people');
@@ -131,5 +134,17 @@ describe('a searchable index without normalisation', () => {
     expect(seal('\uFEFFabc')).not.toBe(seal('abc'));
     expect(seal('Abc')).not.toBe(seal('abc'));
     expect(seal('abc')).toBe(seal('abc'));
+  });
+});
+
+describe('one secret per key id', () => {
+  it('gives key ids unrelated secrets: a proof of key 01 does not verify with the secret of 02', async () => {
+    const { ring } = await devSecret();
+    const [one, two] = [ring.get('01'), ring.get('02')];
+    if (!one || !two) throw new Error('expected both key ids');
+    const proof = parseProof(prove(one, '01', 'E2.AAAA'));
+    expect(proof && verifyProof(one, '01', proof)).toBe(true);
+    expect(proof && verifyProof(two, '01', proof)).toBe(false);
+    expect(Buffer.from(one.indexKey(EMAIL_INDEX)).equals(Buffer.from(two.indexKey(EMAIL_INDEX)))).toBe(false);
   });
 });

@@ -57,21 +57,29 @@ describe('preflight', () => {
   });
 
   it('plans a missing edge secret version and refuses a dev secret where the KMS-wrapped one goes', () => {
-    const missing = preflight(facts({ secretFiles: [{ version: 1, file: 'keys/edge-secret.1.json', state: 'missing' }] }));
+    const missing = preflight(
+      facts({ secretFiles: [{ version: 1, file: 'keys/edge-secret.1.json', state: 'missing', missingKeyIds: ['01'] }] }),
+    );
     expect(missing.problems).toEqual([]);
     expect(missing.actions.join('\n')).toContain(
-      'make edge secret version 1 with KMS GenerateDataKeyWithoutPlaintext and write its ciphertext to keys/edge-secret.1.json',
+      'make edge secret version 1 for key(s) 01 with KMS GenerateDataKeyWithoutPlaintext and write the ciphertext to keys/edge-secret.1.json',
     );
-    const dev = preflight(facts({ secretFiles: [{ version: 1, file: 'keys/edge-secret.1.json', state: 'dev' }] }));
+    const dev = preflight(facts({ secretFiles: [{ version: 1, file: 'keys/edge-secret.1.json', state: 'dev', missingKeyIds: [] }] }));
     expect(dev.problems).toEqual([
       expect.stringMatching(/^edge secret version 1: keys\/edge-secret\.1\.json is a dev secret in clear\. Fix: move it away/),
     ]);
-    const kept = preflight(facts({ secretFiles: [{ version: 1, file: 'keys/edge-secret.1.json', state: 'kms' }] }));
+    const kept = preflight(facts({ secretFiles: [{ version: 1, file: 'keys/edge-secret.1.json', state: 'kms', missingKeyIds: [] }] }));
     expect(kept.actions.join('\n')).not.toContain('edge secret');
   });
 
   it('refuses a secret version wrapped by a key of another account or Region, or by another key than the stack holds', () => {
-    const file = (kmsKeyId: string) => ({ version: 1, file: 'keys/edge-secret.1.json', state: 'kms' as const, kmsKeyId });
+    const file = (kmsKeyId: string) => ({
+      version: 1,
+      file: 'keys/edge-secret.1.json',
+      state: 'kms' as const,
+      kmsKeyId,
+      missingKeyIds: [],
+    });
     const foreign = preflight(facts({ secretFiles: [file('arn:aws:kms:eu-west-1:999999999999:key/mrk-1')] }));
     expect(foreign.problems.join('\n')).toMatch(
       /was wrapped by arn:aws:kms:eu-west-1:999999999999:key\/mrk-1, not by a key of the keys stack/,

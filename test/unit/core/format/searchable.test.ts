@@ -117,7 +117,11 @@ describe('P1 provenance', () => {
 
 describe('edge secret', () => {
   it('names its purpose and version in the KMS encryption context', () => {
-    expect(secretEncryptionContext(3)).toEqual({ 'edge-fle:purpose': 'edge-secret', 'edge-fle:secret-version': '3' });
+    expect(secretEncryptionContext(3, '02')).toEqual({
+      'edge-fle:purpose': 'edge-secret',
+      'edge-fle:secret-version': '3',
+      'edge-fle:key-id': '02',
+    });
   });
 
   it('refuses a secret of the wrong size or version', () => {
