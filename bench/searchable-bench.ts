@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,17 @@ export function benchSearchablePerField(rsaPublicKeyPem: string, fields: number,
     }
   }
   return { d1Us: figure(d1), sivFloorUs: figure(floor), proofUs: figure(proof) };
+}
+
+/** {@link benchSearchablePerField} in a fresh process (see `searchable-child.ts`). */
+export function searchablePerFieldInChild(publicKeyFile: string, fields: number, runs: number): SearchablePerField {
+  const result = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin', 'ts-run.mjs'), 'bench/searchable-child.ts', publicKeyFile, String(fields), String(runs)],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`searchable per-field run failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as SearchablePerField;
 }
 
 /** The edge's first request with a KMS-wrapped secret, and the KMS calls a container makes. */
