@@ -127,13 +127,20 @@ export async function benchDecrypt(
   }
 }
 
+/**
+ * Runs a `bench/*-child.ts` script in a fresh process (the main bench process's heap slows small
+ * allocations) with a key file, fields per round and rounds; returns the JSON it prints.
+ */
+export function perFieldInChild<T>(script: string, publicKeyFile: string, fields: number, runs: number): T {
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'ts-run.mjs'), script, publicKeyFile, String(fields), String(runs)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`${script} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
 /** E2 sealing per value and its AES-GCM floor, measured in a fresh process (see `e2-child.ts`). */
 export function e2PerFieldInChild(publicKeyFile: string, fields: number, runs: number): E2PerField {
-  const result = spawnSync(
-    process.execPath,
-    [join(ROOT, 'bin', 'ts-run.mjs'), 'bench/e2-child.ts', publicKeyFile, String(fields), String(runs)],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`E2 per-field run failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as E2PerField;
+  return perFieldInChild<E2PerField>('bench/e2-child.ts', publicKeyFile, fields, runs);
 }

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { compileIndexes, importEdgeKey, RequestSealer } from '../core/format/sea
 import { deriveSecretKeys } from '../core/format/secret';
 import { startFakeKms } from '../test/helpers/kms-server';
 import { kmsSecret } from '../test/helpers/secret';
+import { perFieldInChild } from './process-bench';
 import { postEvent } from './records';
 import { type Figure, figure } from './stats';
 
@@ -64,13 +65,7 @@ export function benchSearchablePerField(rsaPublicKeyPem: string, fields: number,
 
 /** {@link benchSearchablePerField} in a fresh process (see `searchable-child.ts`). */
 export function searchablePerFieldInChild(publicKeyFile: string, fields: number, runs: number): SearchablePerField {
-  const result = spawnSync(
-    process.execPath,
-    [join(ROOT, 'bin', 'ts-run.mjs'), 'bench/searchable-child.ts', publicKeyFile, String(fields), String(runs)],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`searchable per-field run failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as SearchablePerField;
+  return perFieldInChild<SearchablePerField>('bench/searchable-child.ts', publicKeyFile, fields, runs);
 }
 
 /** The edge's first request with a KMS-wrapped secret, and the KMS calls a container makes. */
