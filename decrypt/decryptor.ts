@@ -185,6 +185,7 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
 
   const secretOf = secretSources(options.secret, (arn) => kmsSecretUnwrapper(clientFor(arn)));
   const acceptUnproven = options.secret === undefined || options.secret.acceptUnproven === true;
+  const indexKeys = new Map((options.secret?.indexes ?? []).map((index) => [index.name, index.key] as const));
   const cache = options.dataKeyCache ? new DataKeyCache(options.dataKeyCache) : undefined;
   const known = new Set([...backends.keys(), ...(options.knownKeyIds ?? [])]);
   for (const id of known) if (!isKeyId(id)) throw new InvalidRequestError('a known key id must be 1 to 8 letters or digits');
@@ -220,6 +221,7 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
       (marker) => (backends.has(marker.keyId) || searchableHere(marker)) && !skip(marker),
       secretOf,
       acceptUnproven,
+      indexKeys,
     );
     let left = 0;
     for (const marker of plan.markers) {

@@ -74,14 +74,16 @@ export function secretSources(
 }
 
 /**
- * Checks every marker the call will open: a proof must verify, a searchable payload must open, and
- * a bare marker passes only when `acceptUnproven` (no secret declared, or the legacy opt-in).
+ * Checks every marker the call will open: a proof must verify, a searchable payload must open under
+ * the key id its index belongs to (`indexKeys`: index name → key id, for the indexes the caller
+ * knows), and a bare marker passes only when `acceptUnproven` (no secret declared, or the legacy opt-in).
  */
 export async function checkProvenance(
   markers: readonly PlacedMarker[],
   opens: (marker: PlacedMarker) => boolean,
   secretOf: SecretOf | undefined,
   acceptUnproven: boolean,
+  indexKeys: ReadonlyMap<string, string> = new Map(),
 ): Promise<Map<PlacedMarker, CheckedMarker>> {
   const checked = new Map<PlacedMarker, CheckedMarker>();
   const pending: { marker: PlacedMarker; version: number; check: (keys: SecretKeys) => CheckedMarker }[] = [];
@@ -107,6 +109,15 @@ export async function checkProvenance(
     }
     const d1 = parseD1(payload);
     if (!d1) throw new InvalidCiphertextError(`a marker of key "${keyId}" holds a malformed ${isD1Payload(payload) ? 'D1' : 'P1'} payload`);
+    // An index's markers carry its own key id: one made with another key id's secret (anyone who
+    // holds that secret can make one) is not this index's, and must not pass for it (nor be
+    // re-sealed under the index's key by a rewrap).
+    const owner = indexKeys.get(d1.index.name);
+    if (owner !== undefined && owner !== keyId) {
+      throw new InvalidCiphertextError(
+        `a searchable marker of key "${keyId}" names index "${d1.index.name}", which belongs to key "${owner}"`,
+      );
+    }
     pending.push({
       marker,
       version: d1.secretVersion,

@@ -175,9 +175,11 @@ async function runStep(
  * in storage was made with.
  */
 async function makeSecretVersion(step: Extract<DeployStep, { kind: 'make-edge-secret' }>, deps: DeployDeps): Promise<void> {
-  const existing = existsSync(step.out)
-    ? (JSON.parse(readFileSync(step.out, 'utf8')) as { version?: unknown; kmsKeyId?: string; ciphertextBlobs?: Record<string, string> })
-    : undefined;
+  const before = existsSync(step.out) ? readFileSync(step.out, 'utf8') : undefined;
+  const existing =
+    before === undefined
+      ? undefined
+      : (JSON.parse(before) as { version?: unknown; kmsKeyId?: string; ciphertextBlobs?: Record<string, string> });
   if (existing && (existing.version !== step.version || !existing.ciphertextBlobs || !existing.kmsKeyId)) {
     throw new DeployRefused(`${step.out} is not a KMS-wrapped file of edge secret version ${step.version}; refusing to change it`);
   }
@@ -191,8 +193,15 @@ async function makeSecretVersion(step: Extract<DeployStep, { kind: 'make-edge-se
     kmsKeyId = made.keyArn;
     blobs[keyId] = Buffer.from(made.ciphertextBlob).toString('base64');
   }
+  // Someone else may have written the file while KMS answered: never overwrite what it now holds.
+  const now = existsSync(step.out) ? readFileSync(step.out, 'utf8') : undefined;
+  if (now !== before) throw new DeployRefused(`${step.out} changed during the deploy; run npm run deploy again`);
   mkdirSync(dirname(step.out), { recursive: true });
-  writeFileSync(step.out, `${JSON.stringify({ version: step.version, kmsKeyId, ciphertextBlobs: blobs }, null, 2)}\n`);
+  writeFileSync(
+    step.out,
+    `${JSON.stringify({ version: step.version, kmsKeyId, ciphertextBlobs: blobs }, null, 2)}\n`,
+    existing ? {} : { flag: 'wx' },
+  );
   deps.log(
     `   wrote ${step.out}: KMS ciphertext of edge secret version ${step.version} for key(s) ${step.keyIds.join(', ')} (commit it: searchable markers depend on it)`,
   );

@@ -3,7 +3,8 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EdgeSecretVersion } from '../../../core/config';
-import { createMarkerMatcher } from '../../../core/format/marker';
+import { sealD1 } from '../../../core/format/d1';
+import { createMarkerMatcher, markerWriter } from '../../../core/format/marker';
 import { PROOF_VERSION } from '../../../core/format/proof';
 import { createSecretSource, secretRing } from '../../../core/secret-source';
 import { createDecryptor } from '../../../decrypt/decryptor';
@@ -14,7 +15,7 @@ import { originRequestEvent } from '../../helpers/cloudfront';
 import { decryptFailure, KEY_ARN_01, loopbackKmsClient, protectJson } from '../../helpers/decrypt';
 import { compiled, route, testKeyPair } from '../../helpers/keys';
 import { type FakeKms, startFakeKms } from '../../helpers/kms-server';
-import { EMAIL_INDEX, kmsSecret } from '../../helpers/secret';
+import { devSecret, EMAIL_INDEX, kmsSecret } from '../../helpers/secret';
 
 const SECRET_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-5ec7e75ec7e75ec7e75ec7e75ec7e75e';
 const OTHER_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-0be40be40be40be40be40be40be40be4';
@@ -229,5 +230,33 @@ describe('legacy markers and rewrap', () => {
     expect(JSON.parse(proven.text)[0].ssn).toMatch(/^#01#P1\./);
     const { text } = await decryptor([v1]).decrypt(proven.text, { contentType: 'application/json' });
     expect(JSON.parse(text)).toEqual([{ ssn: 'old' }]);
+  });
+});
+
+describe('a searchable marker made under another key id than its index', () => {
+  it('neither opens nor is re-sealed under the key of its index: a key-02 holder cannot make key-01 markers', async () => {
+    // Prepare: key 02's own secret makes a D1 of index email, which belongs to key 01.
+    const { version, ring } = await devSecret();
+    const keys02 = ring.get('02');
+    if (!keys02) throw new Error('expected key 02');
+    const planted = JSON.stringify({
+      email: markerWriter('02').wrap(sealD1(keys02, '02', { name: 'email', version: 1 }, Buffer.from('alice@example.com'))),
+    });
+    const worker = createDecryptor({
+      keys: [],
+      knownKeyIds: ['01', '02'],
+      secret: { versions: [version], current: 1, indexes: [EMAIL_INDEX] },
+    });
+    // Act and assert
+    const rewrapped = await decryptFailure(
+      worker.rewrap(planted, { id: '01', publicKeyPem: testKeyPair().publicKeyPem }, { contentType: 'application/json' }),
+    );
+    expect(rewrapped.code).toBe('InvalidCiphertext');
+    const both = createDecryptor({
+      keys: [{ id: '02', privateKeyPem: testKeyPair().privateKeyPem }],
+      knownKeyIds: ['01', '02'],
+      secret: { versions: [version], indexes: [EMAIL_INDEX] },
+    });
+    expect((await decryptFailure(both.decrypt(planted, { contentType: 'application/json' }))).code).toBe('InvalidCiphertext');
   });
 });
