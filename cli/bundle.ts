@@ -107,9 +107,11 @@ export async function buildRewrapBundle(outDir: string): Promise<BundleReport> {
 }
 
 /**
- * Provides `fle:edge-config` (the validated config and public keys, as a JSON module) and
- * `fle:expression-engine`: jsonpath-plus only when a path has a filter or script expression, so
- * other configs leave its 25 KB out of the bundle (cold-start latency).
+ * Provides `fle:edge-config` (the validated config, public keys and the edge secret's ciphertext,
+ * as a JSON module) and, each only where the config needs it so other bundles leave it out
+ * (cold-start latency): `fle:expression-engine` (jsonpath-plus, 25 KB, for filter or script
+ * expressions), `fle:searchable` (AES-SIV, for searchable indexes) and `fle:secret-unwrap` (KMS
+ * Decrypt, or the dev secret, for the edge secret).
  */
 function bakedConfigPlugin(config: FleConfig): Plugin {
   const needsEngine = config.routes.some((route) =>
@@ -118,8 +120,15 @@ function bakedConfigPlugin(config: FleConfig): Plugin {
       return typeof parsed !== 'string' && parsed.hasExpressions;
     }),
   );
+  const edgeConfig = toEdgeConfig(config);
   const needsSearchable = config.indexes.length > 0;
-  const secretSource = toEdgeConfig(config).secret?.source;
+  const secretSource = edgeConfig.secret?.source;
+  /** A virtual module whose default export is `name` from one of the project's sources. */
+  const reexport = (file: string[], name: string) => () => ({
+    contents: `export { ${name} as default } from ${JSON.stringify(join(projectRoot(), ...file))};`,
+    loader: 'js' as const,
+    resolveDir: projectRoot(),
+  });
   return {
     name: 'fle-edge-config',
     setup(b) {
@@ -128,11 +137,7 @@ function bakedConfigPlugin(config: FleConfig): Plugin {
         if (secretSource === 'kms') return { path: join(projectRoot(), 'edge', 'kms-unwrap.ts') };
         return secretSource === 'local' ? { path: 'local-secret', namespace: 'fle' } : { path: 'no-engine', namespace: 'fle' };
       });
-      b.onLoad({ filter: /^local-secret$/, namespace: 'fle' }, () => ({
-        contents: `export { unwrapLocalSecret as default } from ${JSON.stringify(join(projectRoot(), 'core', 'secret-source.ts'))};`,
-        loader: 'js',
-        resolveDir: projectRoot(),
-      }));
+      b.onLoad({ filter: /^local-secret$/, namespace: 'fle' }, reexport(['core', 'secret-source.ts'], 'unwrapLocalSecret'));
       // AES-SIV (@noble/ciphers) only for a config with searchable indexes: bundle size is cold start.
       b.onResolve({ filter: /^fle:searchable$/ }, () =>
         needsSearchable ? { path: 'searchable', namespace: 'fle' } : { path: 'no-engine', namespace: 'fle' },
@@ -140,13 +145,9 @@ function bakedConfigPlugin(config: FleConfig): Plugin {
       b.onResolve({ filter: /^fle:expression-engine$/ }, () =>
         needsEngine ? { path: join(projectRoot(), 'edge', 'expression-engine-default.ts') } : { path: 'no-engine', namespace: 'fle' },
       );
-      b.onLoad({ filter: /^edge-config$/, namespace: 'fle' }, () => ({ contents: JSON.stringify(toEdgeConfig(config)), loader: 'json' }));
+      b.onLoad({ filter: /^edge-config$/, namespace: 'fle' }, () => ({ contents: JSON.stringify(edgeConfig), loader: 'json' }));
       b.onLoad({ filter: /^no-engine$/, namespace: 'fle' }, () => ({ contents: 'export default undefined;', loader: 'js' }));
-      b.onLoad({ filter: /^searchable$/, namespace: 'fle' }, () => ({
-        contents: `export { sealD1 as default } from ${JSON.stringify(join(projectRoot(), 'core', 'format', 'd1.ts'))};`,
-        loader: 'js',
-        resolveDir: projectRoot(),
-      }));
+      b.onLoad({ filter: /^searchable$/, namespace: 'fle' }, reexport(['core', 'format', 'd1.ts'], 'sealD1'));
     },
   };
 }

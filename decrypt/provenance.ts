@@ -134,16 +134,8 @@ export async function checkProvenance(
     });
   }
   if (pending.length === 0 || !secretOf) return checked;
-  // One unwrap per (version, key id) the markers name: each key id has its own secret.
-  const needed = [...new Set(pending.map((p) => `${p.version}#${p.marker.keyId}`))];
-  const keys = new Map(
-    await Promise.all(
-      needed.map(async (id) => {
-        const [version = '', keyId = ''] = id.split('#');
-        return [id, await secretOf(Number(version), keyId)] as const;
-      }),
-    ),
-  );
-  for (const { marker, version, check } of pending) checked.set(marker, check(keys.get(`${version}#${marker.keyId}`) as SecretKeys));
+  // Each key id has its own secret; its source unwraps each (version, key id) once, however many markers ask.
+  const opened = await Promise.all(pending.map(async (p) => [p, await secretOf(p.version, p.marker.keyId)] as const));
+  for (const [{ marker, check }, keys] of opened) checked.set(marker, check(keys));
   return checked;
 }

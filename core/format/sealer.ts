@@ -74,14 +74,15 @@ export interface CompiledIndex extends SearchIndex {
  * in, so code for a config without indexes never loads AES-SIV.
  */
 export function compileIndexes(indexes: readonly SearchIndex[], seal: SealD1 | undefined): ReadonlyMap<string, CompiledIndex> {
-  if (indexes.length > 0 && !seal) throw new RangeError('searchable indexes need the D1 sealing (sealD1)');
-  const compile = (index: SearchIndex, sealer: SealD1): CompiledIndex => ({
-    ...index,
-    normalizeValue: normalizer(index.normalize),
-    marker: markerWriter(index.key),
-    seal: sealer,
-  });
-  return new Map(seal ? indexes.map((index) => [index.name, compile(index, seal)] as const) : []);
+  if (!seal) {
+    if (indexes.length > 0) throw new RangeError('searchable indexes need the D1 sealing (sealD1)');
+    return new Map();
+  }
+  return new Map(
+    indexes.map(
+      (index) => [index.name, { ...index, normalizeValue: normalizer(index.normalize), marker: markerWriter(index.key), seal }] as const,
+    ),
+  );
 }
 
 /** The edge secret's keys and the indexes they serve: with it, markers carry proofs and indexes work. */
@@ -91,7 +92,6 @@ export interface SealingSecret {
   readonly indexes: ReadonlyMap<string, CompiledIndex>;
 }
 
-// ignoreBOM keeps a leading U+FEFF: it is part of the value, not a byte-order mark.
 /** A key id's secret keys, or a RangeError (the caller unwrapped the ring for other key ids). */
 function keysOf(secret: SealingSecret, keyId: string): SecretKeys {
   const keys = secret.keys.get(keyId);
@@ -99,6 +99,7 @@ function keysOf(secret: SealingSecret, keyId: string): SecretKeys {
   return keys;
 }
 
+// ignoreBOM keeps a leading U+FEFF: it is part of the value, not a byte-order mark.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
