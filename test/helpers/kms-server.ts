@@ -57,6 +57,11 @@ export interface FakeKms {
   latencyMs: number;
   /** Decides a fault per request (after latency); undefined answers normally. */
   fault: ((request: SeenRequest, index: number) => Fault | undefined) | undefined;
+  /**
+   * Holds every answer until `count` requests are in flight at once, or `timeoutMs` has passed.
+   * A concurrency test then sees the client's real limit, whatever the machine's load.
+   */
+  holdUntilInFlight(count: number, timeoutMs: number): void;
   /** Holds one more key from now on (CreateKey, as a deployment harness needs it). */
   addKey(key: FakeKmsKey): void;
   reset(): void;
@@ -86,6 +91,7 @@ export async function startFakeKms(keys: readonly FakeKmsKey[], identity = STS_I
   };
   for (const key of keys) addKey(key);
   let inFlight = 0;
+  let gate: { readonly count: number; readonly open: Promise<void>; readonly release: () => void } | undefined;
   const state = {
     requests: [] as SeenRequest[],
     maxInFlight: 0,
@@ -250,6 +256,7 @@ export async function startFakeKms(keys: readonly FakeKmsKey[], identity = STS_I
     const index = state.requests.push(seen) - 1;
     inFlight += 1;
     state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+    if (gate && inFlight >= gate.count) gate.release();
     // A request stops being in flight when answered or when the client gives up on it.
     let done = false;
     const finish = (): void => {
@@ -260,6 +267,7 @@ export async function startFakeKms(keys: readonly FakeKmsKey[], identity = STS_I
     };
     res.on('close', finish);
     try {
+      if (gate) await gate.open;
       if (state.latencyMs > 0) await sleep(state.latencyMs);
       const fault = state.fault?.(seen, index);
       if (fault?.kind === 'delay') await sleep(fault.ms);
@@ -308,8 +316,17 @@ export async function startFakeKms(keys: readonly FakeKmsKey[], identity = STS_I
     set fault(fault) {
       state.fault = fault;
     },
+    holdUntilInFlight(count, timeoutMs) {
+      let release = (): void => {};
+      const open = new Promise<void>((resolve) => {
+        release = resolve;
+        setTimeout(resolve, timeoutMs).unref();
+      });
+      gate = { count, open, release };
+    },
     addKey,
     reset() {
+      gate = undefined;
       state.requests = [];
       state.maxInFlight = 0;
       state.fault = undefined;
