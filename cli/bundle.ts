@@ -110,8 +110,8 @@ export async function buildRewrapBundle(outDir: string): Promise<BundleReport> {
  * Provides `fle:edge-config` (the validated config, public keys and the edge secret's ciphertext,
  * as a JSON module) and, each only where the config needs it so other bundles leave it out
  * (cold-start latency): `fle:expression-engine` (jsonpath-plus, 25 KB, for filter or script
- * expressions), `fle:searchable` (AES-SIV, for searchable indexes) and `fle:secret-unwrap` (KMS
- * Decrypt, or the dev secret, for the edge secret).
+ * expressions), `fle:searchable` (AES-SIV, for searchable indexes) and `fle:edge-secret` (the
+ * edge secret's keys, through KMS Decrypt or from the dev secret).
  */
 function bakedConfigPlugin(config: FleConfig): Plugin {
   const needsEngine = config.routes.some((route) =>
@@ -123,21 +123,13 @@ function bakedConfigPlugin(config: FleConfig): Plugin {
   const edgeConfig = toEdgeConfig(config);
   const needsSearchable = config.indexes.length > 0;
   const secretSource = edgeConfig.secret?.source;
-  /** A virtual module whose default export is `name` from one of the project's sources. */
-  const reexport = (file: string[], name: string) => () => ({
-    contents: `export { ${name} as default } from ${JSON.stringify(join(projectRoot(), ...file))};`,
-    loader: 'js' as const,
-    resolveDir: projectRoot(),
-  });
   return {
     name: 'fle-edge-config',
     setup(b) {
       b.onResolve({ filter: /^fle:edge-config$/ }, () => ({ path: 'edge-config', namespace: 'fle' }));
-      b.onResolve({ filter: /^fle:secret-unwrap$/ }, () => {
-        if (secretSource === 'kms') return { path: join(projectRoot(), 'edge', 'kms-unwrap.ts') };
-        return secretSource === 'local' ? { path: 'local-secret', namespace: 'fle' } : { path: 'no-engine', namespace: 'fle' };
-      });
-      b.onLoad({ filter: /^local-secret$/, namespace: 'fle' }, reexport(['core', 'secret-source.ts'], 'unwrapLocalSecret'));
+      b.onResolve({ filter: /^fle:edge-secret$/ }, () =>
+        secretSource ? { path: join(projectRoot(), 'edge', `secret-ring-${secretSource}.ts`) } : { path: 'no-engine', namespace: 'fle' },
+      );
       // AES-SIV (@noble/ciphers) only for a config with searchable indexes: bundle size is cold start.
       b.onResolve({ filter: /^fle:searchable$/ }, () =>
         needsSearchable ? { path: 'searchable', namespace: 'fle' } : { path: 'no-engine', namespace: 'fle' },
@@ -147,7 +139,11 @@ function bakedConfigPlugin(config: FleConfig): Plugin {
       );
       b.onLoad({ filter: /^edge-config$/, namespace: 'fle' }, () => ({ contents: JSON.stringify(edgeConfig), loader: 'json' }));
       b.onLoad({ filter: /^no-engine$/, namespace: 'fle' }, () => ({ contents: 'export default undefined;', loader: 'js' }));
-      b.onLoad({ filter: /^searchable$/, namespace: 'fle' }, reexport(['core', 'format', 'd1.ts'], 'sealD1'));
+      b.onLoad({ filter: /^searchable$/, namespace: 'fle' }, () => ({
+        contents: `export { sealD1 as default } from ${JSON.stringify(join(projectRoot(), 'core', 'format', 'd1.ts'))};`,
+        loader: 'js',
+        resolveDir: projectRoot(),
+      }));
     },
   };
 }

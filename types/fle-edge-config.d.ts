@@ -16,8 +16,8 @@ declare module 'fle:searchable' {
   export default seal;
 }
 
-/** How the baked edge secret version is unwrapped (KMS or the dev secret), when the config declares one. */
-declare module 'fle:secret-unwrap' {
-  const unwrap: import('../core/secret-source').UnwrapSecret | undefined;
-  export default unwrap;
+/** The baked edge secret version's keys (unwrapped by KMS or from the dev secret), when the config declares one. */
+declare module 'fle:edge-secret' {
+  const ring: import('../edge/secret-ring').EdgeSecretRing | undefined;
+  export default ring;
 }

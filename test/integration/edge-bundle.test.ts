@@ -173,6 +173,10 @@ describe('the built edge bundle with searchable fields and a KMS-wrapped edge se
       expect(readFileSync(report.file, 'utf8')).toContain('siv tag');
       expect(readFileSync(plain.file, 'utf8')).not.toContain('siv tag');
       expect(readFileSync(plain.file, 'utf8')).not.toContain('client-kms');
+      // The secret's derivation rides only in bundles with a secret; the dev unwrap only in dev ones.
+      expect(readFileSync(report.file, 'utf8')).toContain('edge-fle/P1/proof');
+      expect(readFileSync(report.file, 'utf8')).not.toContain('edge-fle/dev-secret');
+      expect(readFileSync(plain.file, 'utf8')).not.toContain('edge-fle/P1/proof');
     } finally {
       await kms.close();
     }

@@ -1,9 +1,10 @@
 /**
- * The edge's unwrap of a KMS-wrapped secret, as `fle:secret-unwrap` provides it to `lambda.ts`:
- * the KMS client (from the Lambda runtime's AWS SDK) is loaded and made on first use, then kept.
- * A bundle whose config has no KMS-wrapped secret leaves this module out.
+ * `fle:edge-secret` for a KMS-wrapped secret version: the KMS client (from the Lambda runtime's AWS
+ * SDK) is loaded and made on first use, then kept. A bundle whose config has no KMS-wrapped secret
+ * leaves this module out.
  */
 import type { UnwrapSecret } from '../core/secret-source';
+import { edgeSecretRing } from './secret-ring';
 
 let kmsUnwrap: UnwrapSecret | undefined;
 
@@ -15,4 +16,4 @@ const unwrap: UnwrapSecret = async (version, keyId) => {
   return kmsUnwrap(version, keyId);
 };
 
-export default unwrap;
+export default edgeSecretRing(unwrap);
