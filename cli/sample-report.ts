@@ -55,7 +55,7 @@ export function sampleReport(config: FleConfig, samples: readonly Sample[]): Rul
   for (const name of config.names) {
     const matcher = createNameMatcher([[name.name, true] as const]);
     let count = forms.reduce((n, names) => n + names.filter((field) => matcher.field(field)).length, 0);
-    for (const { doc } of json) count += countMembers(doc, (member) => matcher.member(member) === true);
+    for (const { doc } of json) count += countMembers(doc, (member) => matcher.field(member) === true);
     counts.push({ rule: `names "${name.name}"`, format: 'any', count, required: false });
   }
   return counts;

@@ -155,8 +155,8 @@ function isContainer(value: unknown): value is Record<string, unknown> {
 
 const CANONICAL_INDEX = /^(0|[1-9]\d*)$/;
 
-/** Applies one selector to one node. */
-function select(node: unknown, selector: Selector, out: PathMatch[]): void {
+/** Applies one selector to one node; with `fold`, a name selects every member whose fold is the name's. */
+function select(node: unknown, selector: Selector, out: PathMatch[], fold: ((name: string) => string) | undefined): void {
   if (!isContainer(node)) return;
   const take = (property: string): void => {
     if (Array.isArray(node)) {
@@ -168,7 +168,12 @@ function select(node: unknown, selector: Selector, out: PathMatch[]): void {
   };
   switch (selector.type) {
     case 'names':
-      for (const name of selector.names) take(name);
+      if (fold && !Array.isArray(node)) {
+        const wanted = new Set(selector.names.map(fold));
+        for (const key of Object.keys(node)) if (wanted.has(fold(key))) take(key);
+      } else {
+        for (const name of selector.names) take(name);
+      }
       return;
     case 'wildcard':
       for (const key of Object.keys(node)) take(key);
@@ -206,14 +211,16 @@ function selfAndDescendants(node: unknown): unknown[] {
 /**
  * Evaluates a parsed path without expressions on a parsed document. A value reached twice (say by
  * `..` over nested matches) is listed once per way it was reached; callers dedupe by location.
+ * With `fold`, member names are compared by their fold (the edge passes how binders compare names,
+ * so `$[*].fname` also selects `FNAME`, which Go and ASP.NET bind to `fname`).
  */
-export function evaluateJsonPath(document: unknown, path: ParsedPath): PathMatch[] {
+export function evaluateJsonPath(document: unknown, path: ParsedPath, fold?: (name: string) => string): PathMatch[] {
   let nodes: unknown[] = [document];
   let matches: PathMatch[] = [];
   for (const step of path.steps) {
     matches = [];
     for (const node of nodes) {
-      for (const target of step.axis === 'descendant' ? selfAndDescendants(node) : [node]) select(target, step.selector, matches);
+      for (const target of step.axis === 'descendant' ? selfAndDescendants(node) : [node]) select(target, step.selector, matches, fold);
     }
     nodes = matches.map((m) => m.value);
   }

@@ -8,8 +8,10 @@
  * digits kept. The fold over-matches on purpose: protecting a field no origin would have read is
  * harmless; missing one an origin reads is a leak.
  *
- * Nested form names (`person[ssn]`, `ssn[]`, `person.ssn`) are split into segments and each segment
- * is compared too, because PHP, Rails, qs (Express) and Spring bind those to a member `ssn`.
+ * Nested names (`person[ssn]`, `ssn[]`, `person.ssn`) are split into segments and each segment is
+ * compared too, because PHP, Rails, qs (Express) and Spring bind those form fields to a member
+ * `ssn`, and MongoDB (`$set` with dot notation), ASP.NET MVC's JSON value provider and "flat" PATCH
+ * handlers read a JSON member `profile.ssn` the same way. A NUL ends a name for PHP.
  */
 
 /**
@@ -37,13 +39,15 @@ export function nameSegments(name: string): string[] {
   return name.split(/[[\].]/).filter((s) => s !== '');
 }
 
+const NESTED = /[[\].]/;
+
 /** Finds which configured sensitive name, if any, a member or field name is read as. */
 export interface NameMatcher<T> {
   /** The rule of the configured name `name` is read as, by its whole folded form. */
   member(name: string): T | undefined;
   /**
    * Like {@link NameMatcher.member}, also matching any contiguous run of the segments of a nested
-   * form name (`person[ssn]`, `person.card.number` for `card_number`).
+   * name (`person[ssn]`, `person.card.number` for `card_number`) and the part before a NUL.
    */
   field(name: string): T | undefined;
   /** True when no name is configured. */
@@ -70,22 +74,30 @@ export function createNameMatcher<T>(entries: readonly (readonly [name: string, 
     }
     return hit ?? undefined;
   };
+  const field = (name: string): T | undefined => {
+    const whole = member(name);
+    if (whole !== undefined || rules.size === 0) return whole;
+    // PHP reads a name only up to its first NUL (`ssn\0x` is `ssn`).
+    const nul = name.indexOf('\u0000');
+    if (nul >= 0) {
+      const cut = field(name.slice(0, nul));
+      if (cut !== undefined) return cut;
+    }
+    if (!NESTED.test(name)) return undefined;
+    const segments = nameSegments(name).map(foldName);
+    for (let i = 0; i < segments.length; i += 1) {
+      let run = '';
+      for (let j = i; j < segments.length; j += 1) {
+        run += segments[j];
+        const hit = rules.get(run);
+        if (hit !== undefined) return hit;
+      }
+    }
+    return undefined;
+  };
   return {
     member,
-    field(name) {
-      const whole = member(name);
-      if (whole !== undefined || rules.size === 0) return whole;
-      const segments = nameSegments(name).map(foldName);
-      for (let i = 0; i < segments.length; i += 1) {
-        let run = '';
-        for (let j = i; j < segments.length; j += 1) {
-          run += segments[j];
-          const hit = rules.get(run);
-          if (hit !== undefined) return hit;
-        }
-      }
-      return undefined;
-    },
+    field,
     empty: rules.size === 0,
   };
 }

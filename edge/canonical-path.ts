@@ -1,7 +1,7 @@
 /**
  * The one reading of a request path that routes are matched against. Origins resolve the same
- * bytes in many ways: Go and Express decode `%70` to `p`, most collapse `//`, resolve `.` and `..`,
- * Tomcat and Spring drop `;params` from segments, IIS double-decodes and treats `\` as `/`. The edge
+ * bytes in many ways: Go and Express decode `%70` to `p`, most collapse `//`, some resolve `.` and
+ * `..` and others (Express) do not, Tomcat and Spring drop `;params` from segments, IIS double-decodes and treats `\` as `/`. The edge
  * matches on a canonical path that every such reading agrees with, and refuses a path whose
  * readings could disagree (see {@link canonicalPath}), so no spelling of a protected path can pass
  * as another one.
@@ -17,13 +17,15 @@ const FORBIDDEN_RAW = /[\u0000-\u0020\u007f\\;]/;
 
 /**
  * Canonicalises a request path (CloudFront's `request.uri`, no query string): every percent-escape
- * decoded (UTF-8) and NFKC-normalised, repeated slashes collapsed, `.` and `..` segments resolved, a trailing slash
- * dropped. Returns a problem instead when readings could differ: an escape that decodes to `/`,
- * `\`, `%`, `;` or a control character (IIS, Tomcat and proxies decode these differently), a bad
- * escape or invalid UTF-8, a raw `\`, `;` (path parameters) or control character, or `..` above the
- * root.
+ * decoded (UTF-8) and NFKC-normalised, repeated slashes collapsed, a trailing slash dropped.
+ * Returns a problem instead when readings could differ: an escape that decodes to `/`, `\`, `%`,
+ * `;` or a control character (IIS, Tomcat and proxies decode these differently), a bad escape or
+ * invalid UTF-8, a raw `\`, `;` (path parameters) or control character, a `.` or `..` segment
+ * (raw or escaped: some origins resolve them, Express does not), or a segment with a leading or
+ * trailing space.
  *
- * @example canonicalPath('//api/./x/../%70eople/') // { path: '/api/people' }
+ * @example canonicalPath('//api/%70eople/') // { path: '/api/people' }
+ * @example canonicalPath('/api/people/..') // { problem: … }
  * @example canonicalPath('/api%2fpeople') // { problem: … }
  */
 export function canonicalPath(uri: string): CanonicalPath {
@@ -45,11 +47,12 @@ export function canonicalPath(uri: string): CanonicalPath {
     if (segment !== raw && /[\u0000-\u001f\u007f/\\%;]/.test(segment)) {
       return { problem: 'the path has an escape or compatibility character that reads as a delimiter or control character' };
     }
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') {
-      if (segments.pop() === undefined) return { problem: 'the path climbs above the root' };
-      continue;
-    }
+    if (segment === '') continue;
+    // Express, Node's http server and many routers never resolve dot segments (`/api/people/..` is
+    // `/api/people/:id` with id ".."); browsers, Go's ServeMux and proxies do: no single reading.
+    if (segment === '.' || segment === '..') return { problem: 'the path has a "." or ".." segment, which origins resolve differently' };
+    // IIS and Windows drop trailing spaces from a segment; other stacks keep them.
+    if (segment.trim() !== segment) return { problem: 'a path segment begins or ends with a space' };
     segments.push(segment);
   }
   return { path: `/${segments.join('/')}` };

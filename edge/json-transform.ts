@@ -132,7 +132,8 @@ function selectValues(
   for (const field of fields) {
     let results: PathMatch[];
     try {
-      if (!field.parsed.hasExpressions) results = evaluateJsonPath(document, field.parsed);
+      // Member names as binders read them: `FNAME` alone is `fname` to Go and ASP.NET.
+      if (!field.parsed.hasExpressions) results = evaluateJsonPath(document, field.parsed, twinFold);
       else if (expressions) results = expressions(field.path, document);
       else throw new Error('no expression engine');
     } catch {
@@ -165,7 +166,7 @@ function selectNames(document: unknown, names: NameMatcher<FieldRule>, selected:
     const isArray = Array.isArray(container);
     for (const [key, child] of Object.entries(container)) {
       const pointer = `${base}/${escapePointer(key)}`;
-      const rule = isArray || child === null ? undefined : names.member(key);
+      const rule = isArray || child === null ? undefined : names.field(key);
       if (rule) {
         if (!selected.has(pointer)) selected.set(pointer, rule);
       } else if (typeof child === 'object' && child !== null) {
@@ -181,12 +182,20 @@ function selectNames(document: unknown, names: NameMatcher<FieldRule>, selected:
  * refusing a body costs more than protecting one more field.
  */
 function twinFold(name: string): string {
-  return name
-    .normalize('NFKC')
-    .toUpperCase()
-    .toLowerCase()
-    .replace(/[\s_.-]/g, '');
+  let folded = twinFolds.get(name);
+  if (folded === undefined) {
+    folded = name
+      .normalize('NFKC')
+      .toUpperCase()
+      .toLowerCase()
+      .replace(/[\s_.-]/g, '');
+    // Bodies repeat the same member names record after record; paths now fold every member.
+    if (twinFolds.size < 4096 && name.length <= 64) twinFolds.set(name, folded);
+  }
+  return folded;
 }
+
+const twinFolds = new Map<string, string>();
 
 /**
  * Refuses an object in which a selected member has an unselected twin that an origin would read as

@@ -207,21 +207,19 @@ function protectBody(
     result = protectJson(text, route?.json ?? [], config.names, context);
   } else {
     // An origin that sniffs the body, or ignores the label, would read this form as JSON.
-    if (isJsonContainer(text)) throw new AmbiguousRequestError('ContentTypeMismatch', 'the form body is JSON');
+    if (looksLikeJson(text)) throw new AmbiguousRequestError('ContentTypeMismatch', 'the form body looks like JSON');
     result = protectForm(text, route?.formFields ?? ((name) => config.names.field(name)), context);
   }
   if (result.text === undefined) return { action: 'forward', route: route?.name, fields: 0 };
   return { action: 'replace', route: route?.name, fields: result.fields, body: result.text };
 }
 
-/** True when the text parses as a JSON object or array. */
-function isJsonContainer(text: string): boolean {
+/**
+ * True when the text starts (after whitespace) like a JSON object or array. Not a strict parse:
+ * readers that ignore the label are laxer than `JSON.parse` (Go's decoder stops after the first
+ * value, Python takes `NaN`, Newtonsoft and JSON5 take comments, quotes and trailing commas).
+ */
+function looksLikeJson(text: string): boolean {
   const first = text.trimStart()[0];
-  if (first !== '{' && first !== '[') return false;
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
+  return first === '{' || first === '[';
 }

@@ -110,3 +110,24 @@ describe('parseJsonPath', () => {
     expect(select({ "it's": 1, 'a"b': 2 }, '$["a\\"b"]')).toEqual([['a"b', 2]]);
   });
 });
+
+describe('evaluateJsonPath with a name fold', () => {
+  it('selects every member whose fold is the name, exact spelling included, and never array indexes by fold', () => {
+    // Prepare
+    const parsed = parseJsonPath('$[*].fname') as ParsedPath;
+    const fold = (name: string): string => name.toLowerCase();
+    const doc = [
+      { FNAME: 'a', other: 'b' },
+      { fname: 'c', Fname: 'd' },
+    ];
+    // Act
+    const selected = evaluateJsonPath(doc, parsed, fold).map((m) => [m.property, m.value]);
+    // Assert
+    expect(selected).toEqual([
+      ['FNAME', 'a'],
+      ['fname', 'c'],
+      ['Fname', 'd'],
+    ]);
+    expect(evaluateJsonPath(doc, parsed).map((m) => m.property)).toEqual(['fname']);
+  });
+});

@@ -86,6 +86,12 @@ const PATH_SPELLINGS = [
   '/../api/people',
   '/api/people%00',
   '/api/%EF%BC%8F..%EF%BC%8Fpeople',
+  // Dot segments climbing out of the route, which Express does not resolve (attack, issue 16 stop).
+  '/api/people/..',
+  '/api/people/%2e%2e',
+  '/api/people/.%2E',
+  '/API/People/..',
+  '/api/people%20',
 ];
 
 const CORPUS: Record<string, Case[]> = {
@@ -96,6 +102,11 @@ const CORPUS: Record<string, Case[]> = {
     '[{"NOTES":"123-45-6789","notes":"x"}]',
     '[{"notes":"x","No_tes":"123-45-6789"}]',
     '[{"notes":"x","ｎｏｔｅｓ":"123-45-6789"}]',
+    // Alone: Go, ASP.NET Core and Newtonsoft bind `NOTES` to `notes` whether or not `notes` is there.
+    '[{"NOTES":"123-45-6789"}]',
+    '[{"Notes":"123-45-6789"}]',
+    '[{"ｎｏｔｅｓ":"123-45-6789"}]',
+    '[{"No_tes":"123-45-6789"}]',
   ].map((body) => ({ body })),
   'methods and overrides': [
     { method: 'DELETE', body: person() },
@@ -140,6 +151,12 @@ const CORPUS: Record<string, Case[]> = {
     '[{"SSN":"123-45-6789","ssn":"x"}]',
     '[{"\\u0073sn":"123-45-6789"}]',
     '[{"ss\\u006e":"123-45-6789"}]',
+    // Dotted and bracketed members: MongoDB's `$set`, ASP.NET MVC's JSON value provider, flat PATCH.
+    JSON.stringify({ 'profile.ssn': SECRET }),
+    JSON.stringify({ 'person[ssn]': SECRET }),
+    JSON.stringify({ $set: { 'profile.ssn': SECRET } }),
+    JSON.stringify({ 'billing.card_number': SECRET }),
+    JSON.stringify({ 'ssn\u0000x': SECRET }),
   ].map((body) => ({ body })),
   'form names origins read as the configured one': [
     `SSN=${SECRET}`,
@@ -162,6 +179,10 @@ const CORPUS: Record<string, Case[]> = {
     `people[0].Ssn=${SECRET}`,
     `ssn=%31%32%33%2D%34%35%2D%36%37%38%39`,
     `_method=PUT&ssn=${SECRET}`,
+    // PHP reads a name up to its first NUL.
+    `ssn%00x=${SECRET}`,
+    `card_number%00x=${SECRET}`,
+    `email%00%00zz=${SECRET}`,
   ].map((body) => ({ contentType: 'application/x-www-form-urlencoded', body })),
   'media-type confusion': [
     { contentType: 'application/x-www-form-urlencoded', body: person() },
@@ -180,6 +201,19 @@ const CORPUS: Record<string, Case[]> = {
     { contentType: 'application/xml', body: `<ssn>${SECRET}</ssn>` },
     { contentType: undefined, body: person() },
     { contentType: 'application/json', headers: { 'Content-Encoding': 'gzip' }, body: person() },
+    // JSON that strict JSON.parse refuses but lax readers ignoring the label accept (Go's decoder
+    // stops after one value, Python takes NaN, Newtonsoft and JSON5 take comments and quotes).
+    ...[
+      `{"ssn":"${SECRET}"}x`,
+      `{"ssn":"${SECRET}"}\n{"next":1}`,
+      `{"ssn":"${SECRET}","n":NaN}`,
+      `{"ssn":"${SECRET}","n":Infinity}`,
+      `{"ssn":"${SECRET}",}`,
+      `{"ssn":"${SECRET}"} // comment`,
+      `{ssn:'${SECRET}'}`,
+      `[{"notes":"${SECRET}"},]`,
+    ].map((body) => ({ contentType: 'application/x-www-form-urlencoded', body })),
+    { uri: '/v2/anything', contentType: 'application/x-www-form-urlencoded', body: `{"ssn":"${SECRET}"}x` },
   ].map((c) => (c.contentType === undefined ? { body: c.body, contentType: [] } : c)),
   'query strings': [
     `ssn=${SECRET}`,
@@ -192,6 +226,12 @@ const CORPUS: Record<string, Case[]> = {
     `%zz&ssn=${SECRET}`,
     `card.number=${SECRET}`,
     `e-mail=${SECRET}`,
+    `ssn%00x=${SECRET}`,
+    // Classic ASP.NET decodes IIS's %uXXXX.
+    `%u0073sn=${SECRET}`,
+    `ss%u006E=${SECRET}`,
+    `%u0053SN=${SECRET}`,
+    `card%u005Fnumber=${SECRET}`,
   ].map((querystring) => ({ method: 'GET', querystring })),
 };
 
