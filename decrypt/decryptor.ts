@@ -76,7 +76,11 @@ export interface DecryptorOptions {
 
 /** Per-call options. */
 export interface DecryptCallOptions {
-  /** Decides how plaintext is put back: JSON (escaped), form (URL-encoded), anything else raw. */
+  /**
+   * Decides how plaintext is put back: JSON (escaped) or form (URL-encoded) where it names them; a
+   * malformed one fails with `InvalidRequest`; anything else, or none, reads a text that is one JSON
+   * object or array as JSON and any other text raw.
+   */
   readonly contentType?: string;
   /** Overrides {@link DecryptorOptions.leaveUnknown} for this call. */
   readonly leaveUnknown?: boolean;
@@ -204,7 +208,7 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
     if (text.length > maxInputBytes || (text.length * 3 > maxInputBytes && Buffer.byteLength(text, 'utf8') > maxInputBytes)) {
       throw new InputTooLargeError(`the input is larger than ${maxInputBytes} bytes`);
     }
-    const plan = planSubstitution(text, containerFormatOf(call.contentType), { known, maxMarkers });
+    const plan = planSubstitution(text, containerFormatOf(call.contentType, text), { known, maxMarkers });
     // Check every marker before the first decryption: an unknown key, a damaged payload or a
     // moved envelope fails the call without spending a single KMS request.
     const blocks = new Map<string, Block>();

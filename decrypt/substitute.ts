@@ -1,7 +1,7 @@
 import { type FoundMarker, scanMarkers } from '../core/format/marker';
 import { decodeJsonString, escapePointer, scanJson } from '../core/json-scan';
-import { bodyFormatOf } from '../core/media-type';
-import { InvalidCiphertextError, InvalidContainerError, TooManyMarkersError } from './errors';
+import { parseMediaType } from '../core/media-type';
+import { InvalidCiphertextError, InvalidContainerError, InvalidRequestError, TooManyMarkersError } from './errors';
 
 /**
  * Where the markers of a text are and how plaintext goes back in, per container format. Pure:
@@ -11,9 +11,35 @@ import { InvalidCiphertextError, InvalidContainerError, TooManyMarkersError } fr
 /** How a text is read: JSON (strings escaped), form (values URL-encoded) or raw text. */
 export type ContainerFormat = 'json' | 'form' | 'text';
 
-/** The edge's classification of content types; anything it does not protect is read as text. */
-export function containerFormatOf(contentType: string | undefined): ContainerFormat {
-  return bodyFormatOf(contentType) ?? 'text';
+/**
+ * How a text is read. A content type naming JSON (`application/json`, `+json`, and `text/json`,
+ * which ASP.NET and Rails read as JSON) or a form decides; a malformed one (a list, a parameter
+ * without `=`, two charsets) is refused, since it has no single reading. Any other, or none, reads the
+ * text as JSON when the whole of it parses as a JSON object or array, and as raw text otherwise:
+ * plaintext pasted raw into JSON would let a value (anyone's: the edge seals what it is sent) add
+ * members or break the document.
+ *
+ * @example containerFormatOf(undefined, '{"ssn":"#01#…#10#"}') // 'json'
+ * @example containerFormatOf('text/html', '<p>#01#…#10#</p>') // 'text'
+ */
+export function containerFormatOf(contentType: string | undefined, text: string): ContainerFormat {
+  const media = parseMediaType(contentType);
+  if (!media) throw new InvalidRequestError('the content type is malformed (one media type, parameters as name=value)');
+  if (media.format) return media.format;
+  if (media.essence === 'text/json' || isJsonContainer(text)) return 'json';
+  return 'text';
+}
+
+/** True when the whole text is one JSON object or array. */
+function isJsonContainer(text: string): boolean {
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A marker and where it sits. */

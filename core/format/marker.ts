@@ -114,13 +114,13 @@ export function scanMarkers(text: string, options: ScanOptions = {}): FoundMarke
   const pattern = new RegExp(MARKER_SHAPE);
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const [whole, keyId = '', payload = '', closing = ''] = match;
-    if (closing === reverse(keyId)) {
-      if (accept && !accept(keyId)) continue;
+    if (closing === reverse(keyId) && (!accept || accept(keyId))) {
       found.push({ keyId, payload, start: match.index, end: match.index + whole.length });
       // One past the cap is enough for the caller to refuse; nothing more is kept.
       if (found.length > max) break;
     } else {
-      // Not a marker: its closing part may still open one, so look again from the next character.
+      // Not a marker (or one of an id not accepted, which is text): its closing part may still open
+      // one, so look again from the next character.
       pattern.lastIndex = match.index + 1;
     }
   }
@@ -165,6 +165,6 @@ export function createMarkerMatcher(keyIds: readonly string[]): MarkerMatcher {
   return {
     keyIds: [...known],
     test: (text) => text.includes('#') && anywhere.test(text),
-    find: (text) => scanMarkers(text).filter((m) => known.has(m.keyId)),
+    find: (text) => scanMarkers(text, { accept: (id) => known.has(id) }),
   };
 }

@@ -63,6 +63,13 @@ describe('createMarkerMatcher', () => {
     expect(markers.find(text).map((m) => m.payload)).toEqual(['QUJD', 'RUZH']);
   });
 
+  it('finds a known marker that starts at the closer of a marker-shaped text of an unknown id', () => {
+    // `#ab#X#ba#` is text (id ab is not known), and its closing `#` opens `#01#QUJD#10#`.
+    const text = '#ab#X#ba#01#QUJD#10#';
+    expect(markers.find(text).map((m) => [m.keyId, m.payload])).toEqual([['01', 'QUJD']]);
+    expect(markers.test(text)).toBe(true);
+  });
+
   it('test() is repeatable (no regex state carried between calls)', () => {
     expect(markers.test('#01#QUJD#10#')).toBe(true);
     expect(markers.test('#01#QUJD#10#')).toBe(true);
