@@ -34,7 +34,10 @@ export function createRouteMatcher<R extends Route>(routes: readonly R[]): Route
     match(path) {
       let found: R | undefined;
       for (const reading of pathReadings(path)) {
-        const route = prepared.find((p) => p.pattern.test(reading))?.route;
+        // .NET's OrdinalIgnoreCase (ASP.NET Core routing) compares upper-cased characters, so the
+        // dotless `ı` is `I` is `i` there, which simple case folding in a RegExp does not see.
+        const upper = reading.toUpperCase();
+        const route = prepared.find((p) => p.pattern.test(reading) || (!p.route.caseSensitive && p.pattern.test(upper)))?.route;
         if (route === undefined || route === found) continue;
         if (found !== undefined) return AMBIGUOUS;
         found = route;

@@ -92,6 +92,9 @@ const PATH_SPELLINGS = [
   '/api/people/.%2E',
   '/API/People/..',
   '/api/people%20',
+  // ASP.NET Core routes with OrdinalIgnoreCase: the dotless ı upper-cases to I.
+  '/ap%C4%B1/people',
+  '/Ap%C4%B1/People',
 ];
 
 const CORPUS: Record<string, Case[]> = {
