@@ -3,7 +3,7 @@ import type { SealD1 } from '../core/format/d1';
 import { createMarkerMatcher, type MarkerMatcher } from '../core/format/marker';
 import { type CompiledIndex, compileIndexes, type EdgeKey, importEdgeKey, RequestSealer } from '../core/format/sealer';
 import type { SecretRing } from '../core/format/secret';
-import { parseJsonPath } from '../core/jsonpath';
+import { type ParsedPath, parseJsonPath } from '../core/jsonpath';
 import { parseMediaType } from '../core/media-type';
 import { createNameMatcher, type NameMatcher } from '../core/names';
 import { canonicalPath } from './canonical-path';
@@ -12,6 +12,7 @@ import {
   AmbiguousRequestError,
   BodyTruncatedError,
   MalformedBodyError,
+  MarkerInjectionError,
   SecretUnavailableError,
   UnmatchedRouteError,
   UnsupportedMediaTypeError,
@@ -32,6 +33,11 @@ interface CompiledRoute extends Route {
   readonly json: readonly CompiledJsonField[];
   /** The route's form fields first, then the config's sensitive names. */
   readonly formFields: FormFieldMatcher;
+  /**
+   * What the query string on this route may not carry: its form fields, the member names its JSON
+   * paths end with, and the sensitive names (binders read query and body parameters as one set).
+   */
+  readonly queryFields: FormFieldMatcher;
 }
 
 /** A config made ready to serve: keys imported, patterns compiled. Build it once per container. */
@@ -76,7 +82,13 @@ export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEn
     routes: createRouteMatcher(
       config.routes.map((route) => {
         const form = createNameMatcher<FieldRule>([...route.form.map((f) => [f.name, f] as const), ...nameEntries]);
-        return { ...route, json: route.json.map(compileField), formFields: (name: string) => form.field(name) };
+        const json = route.json.map(compileField);
+        const query = createNameMatcher<FieldRule>([
+          ...route.form.map((f) => [f.name, f] as const),
+          ...json.flatMap((f) => lastMemberNames(f.parsed).map((name) => [name, f] as const)),
+          ...nameEntries,
+        ]);
+        return { ...route, json, formFields: (name: string) => form.field(name), queryFields: (name: string) => query.field(name) };
       }),
     ),
     keys,
@@ -91,6 +103,12 @@ export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEn
     ],
     indexes,
   };
+}
+
+/** The member names a path's last step selects by name (`$[*].notes` → `notes`); none for other steps. */
+function lastMemberNames(path: ParsedPath): readonly string[] {
+  const last = path.steps.at(-1)?.selector;
+  return last?.type === 'names' ? last.names : [];
 }
 
 /** One request as the transform sees it. */
@@ -140,12 +158,17 @@ export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput, 
     if (hasBody || query !== '') throw new AmbiguousPathError(`refused: ${canonical.problem}`);
     return { action: 'forward', route: undefined, fields: 0 };
   }
-  if (query !== '') checkQueryString(query, config.names);
+  // A marker in the URL would be stored by an origin that keeps a path or query parameter, and
+  // decrypted there for whoever reads that record: a stolen marker replayed into another record.
+  if (config.markers.test(input.uri) || config.markers.test(canonical.path)) {
+    throw new MarkerInjectionError('the path holds an edge-fle ciphertext marker');
+  }
   const route = config.routes.match(canonical.path);
   if (route === AMBIGUOUS) {
     if (hasBody || query !== '') throw new AmbiguousPathError('refused: readings of the path name different routes');
     return { action: 'forward', route: undefined, fields: 0 };
   }
+  if (query !== '') checkQueryString(query, route?.queryFields ?? config.names.field, config.markers);
   if (!hasBody) return { action: 'forward', route: route?.name, fields: 0 };
   if (!route && config.unmatched === 'forward') return { action: 'forward', route: undefined, fields: 0, unprotected: true };
   if (!route && config.unmatched === 'reject') {
@@ -215,11 +238,12 @@ function protectBody(
 }
 
 /**
- * True when the text starts (after whitespace) like a JSON object or array. Not a strict parse:
- * readers that ignore the label are laxer than `JSON.parse` (Go's decoder stops after the first
- * value, Python takes `NaN`, Newtonsoft and JSON5 take comments, quotes and trailing commas).
+ * True when a form body could be JSON to a reader that ignores the label: it starts (after
+ * whitespace) with `[`, or holds a raw `{` or `"` anywhere. Not a parse: such readers are laxer
+ * than `JSON.parse` (Go's decoder stops after the first value, Python takes `NaN`, Newtonsoft and
+ * JSON5 take comments before the value, quotes and trailing commas, RFC 7464 readers skip U+001E).
+ * A browser's form never holds a raw `{` or `"` (it percent-encodes them).
  */
 function looksLikeJson(text: string): boolean {
-  const first = text.trimStart()[0];
-  return first === '{' || first === '[';
+  return text.trimStart().startsWith('[') || text.includes('{') || text.includes('"');
 }
