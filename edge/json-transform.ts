@@ -166,7 +166,7 @@ function selectNames(document: unknown, names: NameMatcher<FieldRule>, selected:
     const isArray = Array.isArray(container);
     for (const [key, child] of Object.entries(container)) {
       const pointer = `${base}/${escapePointer(key)}`;
-      const rule = isArray || child === null ? undefined : names.field(key);
+      const rule = isArray || child === null ? undefined : memberRule(names, key, child);
       if (rule) {
         if (!selected.has(pointer)) selected.set(pointer, rule);
       } else if (typeof child === 'object' && child !== null) {
@@ -174,6 +174,21 @@ function selectNames(document: unknown, names: NameMatcher<FieldRule>, selected:
       }
     }
   }
+}
+
+/**
+ * The rule for a member: by its whole name, else by a run of its segments (`profile.ssn`). A
+ * segment match of a searchable name on a value that is not a string (`{"notifications.email":
+ * true}`, a settings flag) is sealed randomised rather than refused: the member is most likely not
+ * the searchable value itself, and a whole-name match still refuses it (`SearchableNotString`).
+ */
+function memberRule(names: NameMatcher<FieldRule>, key: string, value: unknown): FieldRule | undefined {
+  const whole = names.member(key);
+  if (whole !== undefined) return whole;
+  const rule = names.field(key);
+  if (rule?.index === undefined || typeof value === 'string') return rule;
+  const { index: _searchable, ...randomised } = rule;
+  return randomised;
 }
 
 /**
