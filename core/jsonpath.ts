@@ -226,3 +226,9 @@ export function evaluateJsonPath(document: unknown, path: ParsedPath, fold?: (na
   }
   return matches;
 }
+
+/** The member names a path's last step selects by name (`$[*].notes` → `notes`); none for other steps. */
+export function lastMemberNames(path: ParsedPath): readonly string[] {
+  const last = path.steps.at(-1)?.selector;
+  return last?.type === 'names' ? last.names : [];
+}

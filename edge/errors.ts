@@ -72,6 +72,11 @@ export class MarkerInjectionError extends EdgeError {
   readonly code = 'MarkerInjection';
 }
 
+/** A JSON Patch operation moves or copies a value into a protected member (its clear source is out of reach). */
+export class SensitivePatchMoveError extends EdgeError {
+  readonly code = 'SensitivePatchMove';
+}
+
 /** CloudFront truncated the body, so the edge cannot see all of it. */
 export class BodyTruncatedError extends EdgeError {
   readonly code = 'BodyTruncated';

@@ -2,10 +2,12 @@ import type { FieldRule, JsonField, Limits } from '../core/config';
 import type { MarkerMatcher } from '../core/format/marker';
 import type { RequestSealer } from '../core/format/sealer';
 import { decodeJsonString, escapePointer, pointerSegments, scanJson } from '../core/json-scan';
-import { evaluateJsonPath, type ParsedPath, type PathMatch } from '../core/jsonpath';
-import type { NameMatcher } from '../core/names';
+import { evaluateJsonPath, lastMemberNames, type ParsedPath, type PathMatch } from '../core/jsonpath';
+import { createNameMatcher, type NameMatcher } from '../core/names';
 import { BodyLimitError, MalformedBodyError, MarkerInjectionError, PathEvaluationError, SearchableValueError } from './errors';
 import type { ExpressionEngine } from './expression-engine';
+import { selectPatchValues } from './json-patch';
+import { bindingFold, refuseRespelledFilterNames } from './member-spelling';
 import { type FieldEdit, spliceFields } from './splice';
 
 /** What a body transform needs besides the body: all made once per container, but the sealer. */
@@ -53,6 +55,13 @@ export function protectJson(
   inspectJson(text, context);
   const selected = selectValues(document, fields, context.expressions);
   if (!names.empty) selectNames(document, names, selected);
+  selectPatchValues(document, names, leafRules(fields), selected);
+  if (fields.some((f) => f.parsed.hasExpressions)) {
+    refuseRespelledFilterNames(
+      document,
+      fields.filter((f) => f.parsed.hasExpressions).map((f) => f.parsed),
+    );
+  }
   if (selected.size > 0) refuseFoldedTwins(document, selected);
   const targets = pointerTrie(selected);
   if (targets.count === 0) return { text: undefined, fields: 0 };
@@ -114,6 +123,19 @@ function inspectJson(text: string, { limits, markers }: FieldContext): void {
   });
 }
 
+/** The rule of a route path by the member name it ends with (`notes` for `$[*].notes`), per route's fields. */
+function leafRules(fields: readonly CompiledJsonField[]): (member: string) => FieldRule | undefined {
+  let matcher = leafMatchers.get(fields);
+  if (!matcher) {
+    const built = createNameMatcher<FieldRule>(fields.flatMap((f) => lastMemberNames(f.parsed).map((name) => [name, f] as const)));
+    matcher = (member) => built.member(member);
+    leafMatchers.set(fields, matcher);
+  }
+  return matcher;
+}
+
+const leafMatchers = new WeakMap<readonly CompiledJsonField[], (member: string) => FieldRule | undefined>();
+
 /** Placeholder for arrays in the member-name stack (arrays have no names). */
 const EMPTY: Set<string> = new Set();
 
@@ -133,7 +155,7 @@ function selectValues(
     let results: PathMatch[];
     try {
       // Member names as binders read them: `FNAME` alone is `fname` to Go and ASP.NET.
-      if (!field.parsed.hasExpressions) results = evaluateJsonPath(document, field.parsed, twinFold);
+      if (!field.parsed.hasExpressions) results = evaluateJsonPath(document, field.parsed, bindingFold);
       else if (expressions) results = expressions(field.path, document);
       else throw new Error('no expression engine');
     } catch {
@@ -192,27 +214,6 @@ function memberRule(names: NameMatcher<FieldRule>, key: string, value: unknown):
 }
 
 /**
- * How binders compare member names: case- and compatibility-insensitively, ignoring the separators
- * relaxed binding ignores. Milder than {@link foldName} (which protects `s"sn` as `ssn` to be safe):
- * refusing a body costs more than protecting one more field.
- */
-function twinFold(name: string): string {
-  let folded = twinFolds.get(name);
-  if (folded === undefined) {
-    folded = name
-      .normalize('NFKC')
-      .toUpperCase()
-      .toLowerCase()
-      .replace(/[\s_.-]/g, '');
-    // Bodies repeat the same member names record after record; paths now fold every member.
-    if (twinFolds.size < 4096 && name.length <= 64) twinFolds.set(name, folded);
-  }
-  return folded;
-}
-
-const twinFolds = new Map<string, string>();
-
-/**
  * Refuses an object in which a selected member has an unselected twin that an origin would read as
  * the same name (`{"notes": "x", "NOTES": "…"}` on a route protecting `$[*].notes`): a
  * case-insensitive binder (ASP.NET, Go) could take the twin's value, which would pass in clear.
@@ -229,7 +230,7 @@ function refuseFoldedTwins(document: unknown, selected: ReadonlyMap<string, Fiel
     if (!isArray && parents.has(base) && entries.length > 1) {
       const byFold = new Map<string, boolean>();
       for (const [key] of entries) {
-        const folded = twinFold(key);
+        const folded = bindingFold(key);
         const isSelected = selected.has(`${base}/${escapePointer(key)}`);
         const seen = byFold.get(folded);
         if (seen !== undefined && seen !== isSelected) {

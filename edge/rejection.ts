@@ -25,6 +25,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   TooDeep: 400,
   TooManyValues: 400,
   MarkerInjection: 400,
+  SensitivePatchMove: 400,
   PathEvaluationFailed: 422,
   BodyTruncated: 413,
   ResultTooLarge: 413,

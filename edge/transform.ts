@@ -3,7 +3,7 @@ import type { SealD1 } from '../core/format/d1';
 import { createMarkerMatcher, type MarkerMatcher } from '../core/format/marker';
 import { type CompiledIndex, compileIndexes, type EdgeKey, importEdgeKey, RequestSealer } from '../core/format/sealer';
 import type { SecretRing } from '../core/format/secret';
-import { type ParsedPath, parseJsonPath } from '../core/jsonpath';
+import { lastMemberNames, parseJsonPath } from '../core/jsonpath';
 import { parseMediaType } from '../core/media-type';
 import { createNameMatcher, type NameMatcher } from '../core/names';
 import { canonicalPath } from './canonical-path';
@@ -103,12 +103,6 @@ export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEn
     ],
     indexes,
   };
-}
-
-/** The member names a path's last step selects by name (`$[*].notes` → `notes`); none for other steps. */
-function lastMemberNames(path: ParsedPath): readonly string[] {
-  const last = path.steps.at(-1)?.selector;
-  return last?.type === 'names' ? last.names : [];
 }
 
 /** One request as the transform sees it. */
