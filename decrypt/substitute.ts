@@ -15,9 +15,9 @@ export type ContainerFormat = 'json' | 'form' | 'text';
  * How a text is read. A content type naming JSON (`application/json`, `+json`, and `text/json`,
  * which ASP.NET and Rails read as JSON) or a form decides; a malformed one (a list, a parameter
  * without `=`, two charsets) is refused, since it has no single reading. Any other, or none, reads the
- * text as JSON when the whole of it parses as a JSON object or array, and as raw text otherwise:
- * plaintext pasted raw into JSON would let a value (anyone's: the edge seals what it is sent) add
- * members or break the document.
+ * text as JSON when the whole of it parses as one JSON value, and as text otherwise, where a marker
+ * that is a whole quoted span is still filled as a JSON string (JSON Lines): plaintext pasted raw
+ * into JSON would let a value (anyone's: the edge seals what it is sent) add members or break it.
  *
  * @example containerFormatOf(undefined, '{"ssn":"#01#…#10#"}') // 'json'
  * @example containerFormatOf('text/html', '<p>#01#…#10#</p>') // 'text'
@@ -26,14 +26,12 @@ export function containerFormatOf(contentType: string | undefined, text: string)
   const media = parseMediaType(contentType);
   if (!media) throw new InvalidRequestError('the content type is malformed (one media type, parameters as name=value)');
   if (media.format) return media.format;
-  if (media.essence === 'text/json' || isJsonContainer(text)) return 'json';
+  if (media.essence === 'text/json' || isJsonValue(text)) return 'json';
   return 'text';
 }
 
-/** True when the whole text is one JSON object or array. */
-function isJsonContainer(text: string): boolean {
-  const first = text.trimStart()[0];
-  if (first !== '{' && first !== '[') return false;
+/** True when the whole text is one JSON value (a top-level string included). */
+function isJsonValue(text: string): boolean {
   try {
     JSON.parse(text);
     return true;
@@ -98,8 +96,15 @@ export function planSubstitution(text: string, format: ContainerFormat, scope: M
     case 'text':
       return spliced(
         text,
-        find(text).map((m) => ({ ...m, location: undefined, whole: false })),
-        (_marker, plain) => plain.text,
+        find(text).map((m) => ({ ...m, location: undefined, whole: text[m.start - 1] === '"' && text[m.end] === '"' })),
+        (marker, plain) => {
+          // A marker that is a whole quoted span is most likely a JSON string in a text that is not
+          // one JSON value (JSON Lines, a BOM or an XSSI prefix before the JSON): it is filled as
+          // JSON mode fills a string, so no plaintext can close the quotes and add members.
+          if (!marker.whole) return plain.text;
+          if (plain.kind === 's') return jsonStringContent(plain.text);
+          return { start: marker.start - 1, end: marker.end + 1, text: safeJsonValue(plain.text) };
+        },
       );
   }
 }

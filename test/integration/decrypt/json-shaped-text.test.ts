@@ -4,7 +4,7 @@ import { protectRequest } from '../../../edge/transform';
 import { compiled, route, testKeyPair } from '../../helpers/keys';
 
 /**
- * Attack (decrypt, High): a text the decrypt service does not recognise as ONE JSON object or array
+ * Found by an attacker pass (decrypt, High): a text the decrypt service does not recognise as ONE JSON object or array
  * is substituted raw, yet it is JSON to its consumer: NDJSON / JSON Lines (one record per line, the
  * usual export and log format, `application/x-ndjson`, `application/jsonl`, or text/plain), an RFC
  * 7464 JSON text sequence (`application/json-seq`), a JSON document with a leading BOM (fetch's
@@ -66,12 +66,23 @@ describe('decrypt of JSON-shaped text that is not one JSON object or array', () 
     ['an anti-XSSI prefixed document, no content type', `)]}',\n${attacker}`, undefined],
   ])('%s: never lets a plaintext add a member', async (_name, text, contentType) => {
     const output = await decryptOrRefuse(text, contentType);
-    if (output !== undefined) expectNoInjectedMembers(output);
+    // Decrypted, not refused: every marker opened, and no record gained a member.
+    expect(output).toBeDefined();
+    expect(output).not.toContain('#01#');
+    expectNoInjectedMembers(output ?? '');
   });
 
   it('a top-level JSON string (text/plain) holding a marker: the plaintext cannot end the string', async () => {
     const marker = (JSON.parse(attacker) as { ssn: string }).ssn;
     const output = await decryptOrRefuse(JSON.stringify(marker), 'text/plain');
-    if (output !== undefined) expect(JSON.parse(output)).toBe('x","role":"admin');
+    expect(JSON.parse(output ?? 'null')).toBe('x","role":"admin');
+  });
+});
+
+describe('text that is not JSON', () => {
+  it('still gets plaintext raw where a marker is not a whole quoted span', async () => {
+    const marker = (JSON.parse(victim) as { ssn: string }).ssn;
+    const { text } = await decryptor.decrypt(`SSN: ${marker}; quoted: "${marker}".`, { contentType: 'text/plain' });
+    expect(text).toBe('SSN: 123-45-6789; quoted: "123-45-6789".');
   });
 });
