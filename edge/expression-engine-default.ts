@@ -1,4 +1,4 @@
-/** `fle:expression-engine` for a config with expressions: jsonpath-plus. */
-import { jsonPathPlusEngine } from './expression-engine';
+/** `fle:expression-engine` for a config with expressions: jsonpath-plus, as the edge runs it. */
+import { edgeExpressionEngine } from './expression-engine';
 
-export default jsonPathPlusEngine;
+export default edgeExpressionEngine;

@@ -1,5 +1,6 @@
 import { JSONPath } from 'jsonpath-plus';
-import type { PathMatch } from '../core/jsonpath';
+import { type ParsedPath, type PathMatch, parseJsonPath } from '../core/jsonpath';
+import { refuseRespelledFilterNames } from './member-spelling';
 
 /** Evaluates a path holding filter or script expressions, on a parsed document. */
 export type ExpressionEngine = (path: string, document: object) => PathMatch[];
@@ -18,3 +19,22 @@ export const jsonPathPlusEngine: ExpressionEngine = (path, document) =>
   )
     .filter((r) => typeof r.parent === 'object' && r.parent !== null)
     .map((r) => ({ parent: r.parent as object, property: String(r.parentProperty), value: r.value }));
+
+/**
+ * The edge's engine: jsonpath-plus compares member names exactly, so a body holding a member that
+ * binders read as a name the path selects or its filter reads, spelled otherwise, is refused first
+ * (see `refuseRespelledFilterNames`). Bundled, with that check, only where expressions are.
+ */
+export const edgeExpressionEngine: ExpressionEngine = (path, document) => {
+  let parsed = parsedPaths.get(path);
+  if (!parsed) {
+    const result = parseJsonPath(path);
+    if (typeof result === 'string') throw new RangeError('a configured path does not parse');
+    parsed = result;
+    parsedPaths.set(path, parsed);
+  }
+  refuseRespelledFilterNames(document, [parsed]);
+  return jsonPathPlusEngine(path, document);
+};
+
+const parsedPaths = new Map<string, ParsedPath>();

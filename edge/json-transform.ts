@@ -4,10 +4,10 @@ import type { RequestSealer } from '../core/format/sealer';
 import { decodeJsonString, escapePointer, pointerSegments, scanJson } from '../core/json-scan';
 import { evaluateJsonPath, lastMemberNames, type ParsedPath, type PathMatch } from '../core/jsonpath';
 import { createNameMatcher, type NameMatcher } from '../core/names';
-import { BodyLimitError, MalformedBodyError, MarkerInjectionError, PathEvaluationError, SearchableValueError } from './errors';
+import { BodyLimitError, EdgeError, MalformedBodyError, MarkerInjectionError, PathEvaluationError, SearchableValueError } from './errors';
 import type { ExpressionEngine } from './expression-engine';
 import { selectPatchValues } from './json-patch';
-import { bindingFold, refuseRespelledFilterNames } from './member-spelling';
+import { bindingFold } from './member-spelling';
 import { type FieldEdit, spliceFields } from './splice';
 
 /** What a body transform needs besides the body: all made once per container, but the sealer. */
@@ -56,12 +56,6 @@ export function protectJson(
   const selected = selectValues(document, fields, context.expressions);
   if (!names.empty) selectNames(document, names, selected);
   selectPatchValues(document, names, leafRules(fields), selected);
-  if (fields.some((f) => f.parsed.hasExpressions)) {
-    refuseRespelledFilterNames(
-      document,
-      fields.filter((f) => f.parsed.hasExpressions).map((f) => f.parsed),
-    );
-  }
   if (selected.size > 0) refuseFoldedTwins(document, selected);
   const targets = pointerTrie(selected);
   if (targets.count === 0) return { text: undefined, fields: 0 };
@@ -158,8 +152,10 @@ function selectValues(
       if (!field.parsed.hasExpressions) results = evaluateJsonPath(document, field.parsed, bindingFold);
       else if (expressions) results = expressions(field.path, document);
       else throw new Error('no expression engine');
-    } catch {
-      // An engine's message may quote document values: keep only the configured path.
+    } catch (error) {
+      // The engine's own refusals (a respelled member) stand; any other message may quote document
+      // values: keep only the configured path.
+      if (error instanceof EdgeError) throw error;
       throw new PathEvaluationError(`the configured path "${field.path}" could not be evaluated on this body`);
     }
     for (const { parent, property, value } of results) {

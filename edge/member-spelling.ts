@@ -36,8 +36,10 @@ export function namesInPath(path: ParsedPath): string[] {
   for (const { selector } of path.steps) {
     if (selector.type === 'names') names.push(...selector.names);
     if (selector.type === 'expression') {
-      for (const m of selector.source.matchAll(/@\.([A-Za-z_$][\w$-]*)|@\[\s*(?:'([^']*)'|"([^"]*)")\s*\]/g)) {
-        names.push(m[1] ?? m[2] ?? m[3] ?? '');
+      // `@.a.b`, `@['a']`, `@["a"]`: every member a filter reads, a chain's every link.
+      for (const m of selector.source.matchAll(/@((?:\.[A-Za-z_$][\w$-]*)+)|\[\s*(?:'([^']*)'|"([^"]*)")\s*\]/g)) {
+        if (m[1] !== undefined) names.push(...m[1].slice(1).split('.'));
+        else names.push(m[2] ?? m[3] ?? '');
       }
     }
   }

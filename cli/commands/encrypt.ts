@@ -2,7 +2,7 @@ import { toEdgeConfig } from '../../core/config';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../../core/config-file';
 import { sealD1 } from '../../core/format/d1';
 import { SecretUnavailableError } from '../../edge/errors';
-import { jsonPathPlusEngine } from '../../edge/expression-engine';
+import { edgeExpressionEngine } from '../../edge/expression-engine';
 import { toRejection } from '../../edge/rejection';
 import { compileEdgeConfig, protectRequest } from '../../edge/transform';
 import { type Command, options, required } from '../args';
@@ -39,7 +39,7 @@ line {"status":<4xx>,"code":"…","message":"…"}.`,
     const target = required(values.uri, '--uri');
     const queryAt = target.indexOf('?');
     const loaded = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH);
-    const config = compileEdgeConfig(toEdgeConfig(loaded), jsonPathPlusEngine, sealD1);
+    const config = compileEdgeConfig(toEdgeConfig(loaded), edgeExpressionEngine, sealD1);
     const body = await io.stdin();
     try {
       const secret = await currentSecretKeys(loaded, { endpoint: values['kms-endpoint'] }).catch((error: unknown) => {

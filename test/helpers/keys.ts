@@ -13,7 +13,7 @@ import {
 } from '../../core/config';
 import { sealD1 } from '../../core/format/d1';
 import { createMarkerMatcher, decodeRsaPayload } from '../../core/format/marker';
-import { jsonPathPlusEngine } from '../../edge/expression-engine';
+import { edgeExpressionEngine } from '../../edge/expression-engine';
 import { type CompiledEdgeConfig, compileEdgeConfig } from '../../edge/transform';
 
 /** A PEM key pair made for tests. */
@@ -88,7 +88,7 @@ export function edgeConfig(
 
 /** {@link edgeConfig}, compiled. */
 export function compiled(options: Parameters<typeof edgeConfig>[0] = {}): CompiledEdgeConfig {
-  return compileEdgeConfig(edgeConfig(options), jsonPathPlusEngine, sealD1);
+  return compileEdgeConfig(edgeConfig(options), edgeExpressionEngine, sealD1);
 }
 
 /** Decrypts one post-compatible payload with a private key (independent of the edge code). */

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseJsonPath } from '../../../core/jsonpath';
+import { namesInPath } from '../../../edge/member-spelling';
 import { protectRequest } from '../../../edge/transform';
 import { compiled, route } from '../../helpers/keys';
 
@@ -43,5 +45,13 @@ describe('a route JSONPath with a filter expression', () => {
     ['both in another case', { Type: 'person', Notes: SECRET }],
   ])('%s: the value never reaches the origin in clear', (_name, person) => {
     expect(reached(JSON.stringify([person]))).not.toContain(SECRET);
+  });
+});
+
+describe('namesInPath', () => {
+  it('lists the names a path selects and every link of the members its filters read', () => {
+    const parsed = parseJsonPath(`$[?(@.person.type=="x" && @['kind']=="y")].notes`);
+    if (typeof parsed === 'string') throw new Error(parsed);
+    expect(namesInPath(parsed).sort()).toEqual(['kind', 'notes', 'person', 'type']);
   });
 });
