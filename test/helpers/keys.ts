@@ -14,7 +14,7 @@ import {
 import { sealD1 } from '../../core/format/d1';
 import { createMarkerMatcher, decodeRsaPayload } from '../../core/format/marker';
 import { edgeExpressionEngine } from '../../edge/expression-engine';
-import { type CompiledEdgeConfig, compileEdgeConfig } from '../../edge/transform';
+import { type CompiledEdgeConfig, compileEdgeConfig, protectRequest } from '../../edge/transform';
 
 /** A PEM key pair made for tests. */
 export interface TestKeyPair {
@@ -107,4 +107,21 @@ export function revealMarkers(text: string, transform: (plaintext: string) => st
     cursor = marker.end;
   }
   return out + text.slice(cursor);
+}
+
+/**
+ * The body the origin would get for a request through the edge: the protected body, the body as
+ * sent when the edge forwards it untouched, or '' when the edge refuses it (nothing reaches the origin).
+ */
+export function bodyReachingOrigin(
+  config: CompiledEdgeConfig,
+  body: string,
+  { contentType = 'application/json', method = 'POST', uri = '/api/people' }: { contentType?: string; method?: string; uri?: string } = {},
+): string {
+  try {
+    const outcome = protectRequest(config, { method, uri, contentType, body: Buffer.from(body) });
+    return outcome.action === 'replace' ? outcome.body : body;
+  } catch {
+    return '';
+  }
 }
