@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJsonPath } from '../../../core/jsonpath';
 import { namesInPath } from '../../../edge/member-spelling';
-import { protectRequest } from '../../../edge/transform';
 import { bodyReachingOrigin, compiled, route } from '../../helpers/keys';
 
 /**

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { protectRequest } from '../../../edge/transform';
 import { bodyReachingOrigin, compiled, route } from '../../helpers/keys';
 
 /**
