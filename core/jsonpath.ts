@@ -227,8 +227,15 @@ export function evaluateJsonPath(document: unknown, path: ParsedPath, fold?: (na
   return matches;
 }
 
-/** The member names a path's last step selects by name (`$[*].notes` → `notes`); none for other steps. */
+/**
+ * The member names of a path's last step that selects by name, past trailing index, wildcard and
+ * slice steps (`$[*].notes` → `notes`, `$.phones[*]` → `phones`); none when no step does.
+ */
 export function lastMemberNames(path: ParsedPath): readonly string[] {
-  const last = path.steps.at(-1)?.selector;
-  return last?.type === 'names' ? last.names : [];
+  for (let i = path.steps.length - 1; i >= 0; i -= 1) {
+    const selector = path.steps[i]?.selector;
+    if (selector?.type === 'names') return selector.names;
+    if (selector?.type === 'expression') return [];
+  }
+  return [];
 }

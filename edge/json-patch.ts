@@ -1,26 +1,33 @@
 import type { FieldRule } from '../core/config';
 import { escapePointer } from '../core/json-scan';
 import type { NameMatcher } from '../core/names';
-import { SensitivePatchMoveError } from './errors';
+import { MalformedBodyError, SensitivePatchMoveError } from './errors';
 import { bindingFold } from './member-spelling';
+
+/** Where a route's JSON paths select in a document: JSON Pointer → rule. */
+export type RouteSelection = (document: unknown) => ReadonlyMap<string, FieldRule>;
+
+const PATCH_MEMBERS = new Set(['op', 'path', 'from', 'value']);
+const PLAIN_OPS = new Set(['add', 'replace', 'test', 'remove']);
 
 /**
  * JSON Patch (RFC 6902): an operation names the member it sets in a JSON Pointer *value*
  * (`{"op": "replace", "path": "/ssn", "value": "123-45-6789"}`), and ASP.NET Core's
  * `JsonPatchDocument`, fast-json-patch, Java's json-patch and Python's jsonpatch apply it to the
  * stored record. So wherever an object reads as an operation (members `op` and `path`, spelled as
- * binders read them), its `path` is matched like a member name, segment by segment, and against
- * the member names the route's JSON paths end with; on a match its `value` is selected with that
- * rule. A `move` or `copy` into a protected path would carry a clear value there from elsewhere in
- * the record: refused. Whatever the media type says, since origins often apply a patch from any
- * JSON body.
+ * binders read them), its value is placed where it would land (nested under the pointer's
+ * segments) and protected when that location reads as a sensitive name, segment by segment, or
+ * when a route's JSON path selects it, something inside it, or something it lies inside. Whatever
+ * the media type says, since origins often apply a patch from any JSON body.
  *
- * @param leaf The rule of a route path ending with this member name (`$[*].notes` for `/0/notes`).
+ * Refused: an operation with two spellings of one of its members (binders keep different ones),
+ * and any operation on a protected location other than `add`, `replace`, `test` or `remove`
+ * exactly (a `move` or `copy` would carry a clear value there; .NET also reads `"4"` or `" copy"`).
  */
 export function selectPatchValues(
   document: unknown,
   names: NameMatcher<FieldRule>,
-  leaf: (member: string) => FieldRule | undefined,
+  routeSelects: RouteSelection,
   selected: Map<string, FieldRule>,
 ): void {
   if (typeof document !== 'object' || document === null) return;
@@ -29,16 +36,22 @@ export function selectPatchValues(
     const [container, base] = next;
     const entries = Object.entries(container);
     if (!Array.isArray(container)) {
-      const member = (name: string) => entries.find(([key]) => bindingFold(key) === name);
-      const op = member('op');
-      const path = member('path');
-      if (op && path && typeof path[1] === 'string') {
-        const rule = pointerRule(path[1], names, leaf);
+      const members = new Map<string, [string, unknown]>();
+      for (const entry of entries) {
+        const folded = bindingFold(entry[0]);
+        if (!PATCH_MEMBERS.has(folded)) continue;
+        if (members.has(folded)) throw new MalformedBodyError('DuplicateKey', 'a JSON Patch operation spells one of its members twice');
+        members.set(folded, entry);
+      }
+      const op = members.get('op');
+      const path = members.get('path');
+      if (op && path) {
+        const value = members.get('value');
+        const rule = patchRule(path[1], value?.[1], names, routeSelects);
         if (rule) {
-          if (typeof op[1] !== 'string' || ['move', 'copy'].includes(op[1].toLowerCase())) {
-            throw new SensitivePatchMoveError('a JSON Patch operation moves or copies a value into a protected member');
+          if (typeof op[1] !== 'string' || !PLAIN_OPS.has(op[1].toLowerCase())) {
+            throw new SensitivePatchMoveError('a JSON Patch operation on a protected member is not add, replace, test or remove');
           }
-          const value = member('value');
           const pointer = value && `${base}/${escapePointer(value[0])}`;
           if (value && value[1] !== null && pointer !== undefined && !selected.has(pointer)) selected.set(pointer, rule);
         }
@@ -50,17 +63,25 @@ export function selectPatchValues(
   }
 }
 
-/** The rule a JSON Pointer's member reads as: any run of its segments as a name, or its last one as a route path's member. */
-function pointerRule(
-  pointer: string,
-  names: NameMatcher<FieldRule>,
-  leaf: (member: string) => FieldRule | undefined,
-): FieldRule | undefined {
-  const segments = pointer
+/** The rule protecting what an operation on `path` would write, or undefined. A path that is not a string is refused. */
+function patchRule(path: unknown, value: unknown, names: NameMatcher<FieldRule>, routeSelects: RouteSelection): FieldRule | undefined {
+  if (typeof path !== 'string') throw new MalformedBodyError('MalformedJson', 'a JSON Patch operation has a path that is not a string');
+  const segments = path
     .split('/')
-    .filter((s) => s !== '')
+    .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const last = segments.at(-1);
-  if (last === undefined) return undefined;
-  return names.field(segments.join('.')) ?? leaf(last);
+  const named = segments.length > 0 ? names.field(segments.join('.')) : undefined;
+  if (named) return named;
+  // The document the value would land in, its parents made up: arrays for indexes and `-`.
+  let landed: unknown = value === undefined ? '' : value;
+  for (let i = segments.length - 1; i >= 0; i -= 1) {
+    const segment = segments[i] as string;
+    landed = /^(0|[1-9]\d*|-)$/.test(segment) ? [landed] : { [segment]: landed };
+  }
+  const at = segments.map((s) => `/${escapePointer(/^(0|[1-9]\d*|-)$/.test(s) ? '0' : s)}`).join('');
+  for (const [pointer, rule] of routeSelects(landed)) {
+    // Selected at, inside or around the value: the value holds or is a protected location.
+    if (pointer === at || pointer.startsWith(`${at}/`) || at.startsWith(`${pointer}/`)) return rule;
+  }
+  return undefined;
 }

@@ -2,8 +2,8 @@ import type { FieldRule, JsonField, Limits } from '../core/config';
 import type { MarkerMatcher } from '../core/format/marker';
 import type { RequestSealer } from '../core/format/sealer';
 import { decodeJsonString, escapePointer, pointerSegments, scanJson } from '../core/json-scan';
-import { evaluateJsonPath, lastMemberNames, type ParsedPath, type PathMatch } from '../core/jsonpath';
-import { createNameMatcher, type NameMatcher } from '../core/names';
+import { evaluateJsonPath, type ParsedPath, type PathMatch } from '../core/jsonpath';
+import type { NameMatcher } from '../core/names';
 import { BodyLimitError, EdgeError, MalformedBodyError, MarkerInjectionError, PathEvaluationError, SearchableValueError } from './errors';
 import type { ExpressionEngine } from './expression-engine';
 import { selectPatchValues } from './json-patch';
@@ -55,7 +55,7 @@ export function protectJson(
   inspectJson(text, context);
   const selected = selectValues(document, fields, context.expressions);
   if (!names.empty) selectNames(document, names, selected);
-  selectPatchValues(document, names, leafRules(fields), selected);
+  selectPatchValues(document, names, (landed) => selectValues(landed, fields, context.expressions), selected);
   if (selected.size > 0) refuseFoldedTwins(document, selected);
   const targets = pointerTrie(selected);
   if (targets.count === 0) return { text: undefined, fields: 0 };
@@ -116,19 +116,6 @@ function inspectJson(text: string, { limits, markers }: FieldContext): void {
     scalar: countValue,
   });
 }
-
-/** The rule of a route path by the member name it ends with (`notes` for `$[*].notes`), per route's fields. */
-function leafRules(fields: readonly CompiledJsonField[]): (member: string) => FieldRule | undefined {
-  let matcher = leafMatchers.get(fields);
-  if (!matcher) {
-    const built = createNameMatcher<FieldRule>(fields.flatMap((f) => lastMemberNames(f.parsed).map((name) => [name, f] as const)));
-    matcher = (member) => built.member(member);
-    leafMatchers.set(fields, matcher);
-  }
-  return matcher;
-}
-
-const leafMatchers = new WeakMap<readonly CompiledJsonField[], (member: string) => FieldRule | undefined>();
 
 /** Placeholder for arrays in the member-name stack (arrays have no names). */
 const EMPTY: Set<string> = new Set();
