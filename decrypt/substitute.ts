@@ -8,16 +8,21 @@ import { InvalidCiphertextError, InvalidContainerError, InvalidRequestError, Too
  * finding and rendering only; decrypting is the caller's business in between.
  */
 
-/** How a text is read: JSON (strings escaped), form (values URL-encoded) or raw text. */
-export type ContainerFormat = 'json' | 'form' | 'text';
+/**
+ * How a text is read: JSON (strings escaped), JSON records (JSON Lines, JSON text sequences, JSON
+ * behind a BOM or an anti-XSSI prefix: each record as JSON), form (values URL-encoded), HTML
+ * (plaintext HTML-escaped), CSV (RFC 4180 quoting) or raw text.
+ */
+export type ContainerFormat = 'json' | 'json-records' | 'form' | 'html' | 'csv' | 'text';
 
 /**
  * How a text is read. A content type naming JSON (`application/json`, `+json`, and `text/json`,
  * which ASP.NET and Rails read as JSON) or a form decides; a malformed one (a list, a parameter
  * without `=`, two charsets) is refused, since it has no single reading. Any other, or none, reads the
- * text as JSON when the whole of it parses as one JSON value, and as text otherwise, where a marker
- * that is a whole quoted span is still filled as a JSON string (JSON Lines): plaintext pasted raw
- * into JSON would let a value (anyone's: the edge seals what it is sent) add members or break it.
+ * text as JSON when the whole of it parses as one JSON value, as JSON records when each of its
+ * records does (see {@link jsonRecords}), then by its type (`text/html`, `text/csv`) or as raw text:
+ * plaintext pasted raw into JSON would let a value (anyone's: the edge seals what it is sent) add
+ * members or break it, and raw into HTML it would be markup.
  *
  * @example containerFormatOf(undefined, '{"ssn":"#01#…#10#"}') // 'json'
  * @example containerFormatOf('text/html', '<p>#01#…#10#</p>') // 'text'
@@ -27,6 +32,9 @@ export function containerFormatOf(contentType: string | undefined, text: string)
   if (!media) throw new InvalidRequestError('the content type is malformed (one media type, parameters as name=value)');
   if (media.format) return media.format;
   if (media.essence === 'text/json' || isJsonValue(text)) return 'json';
+  if (jsonRecords(text)) return 'json-records';
+  if (media.essence === 'text/html' || media.essence === 'application/xhtml+xml') return 'html';
+  if (media.essence === 'text/csv') return 'csv';
   return 'text';
 }
 
@@ -93,19 +101,14 @@ export function planSubstitution(text: string, format: ContainerFormat, scope: M
       return planJson(text, find);
     case 'form':
       return planForm(text, find);
+    case 'json-records':
+      return planRecords(text, jsonRecords(text) ?? [], find);
+    case 'html':
+      return spliced(text, placedInText(find(text)), (_marker, plain) => plain.text.replace(HTML_SPECIAL, (c) => HTML_ENTITIES[c] ?? c));
+    case 'csv':
+      return spliced(text, placedInText(find(text)), (marker, plain) => csvField(text, marker, plain.text));
     case 'text':
-      return spliced(
-        text,
-        find(text).map((m) => ({ ...m, location: undefined, whole: text[m.start - 1] === '"' && text[m.end] === '"' })),
-        (marker, plain) => {
-          // A marker that is a whole quoted span is most likely a JSON string in a text that is not
-          // one JSON value (JSON Lines, a BOM or an XSSI prefix before the JSON): it is filled as
-          // JSON mode fills a string, so no plaintext can close the quotes and add members.
-          if (!marker.whole) return plain.text;
-          if (plain.kind === 's') return jsonStringContent(plain.text);
-          return { start: marker.start - 1, end: marker.end + 1, text: safeJsonValue(plain.text) };
-        },
-      );
+      return spliced(text, placedInText(find(text)), (_marker, plain) => plain.text);
   }
 }
 
@@ -123,6 +126,83 @@ export function safeJsonValue(text: string): string {
     throw new InvalidCiphertextError('a typed value is not exactly one JSON value');
   }
   return text.replace(UNSAFE_IN_HTML, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function placedInText(found: readonly FoundMarker[]): PlacedMarker[] {
+  return found.map((m) => ({ ...m, location: undefined, whole: false }));
+}
+
+const HTML_SPECIAL = /[&<>"']/g;
+const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * A plaintext in CSV (RFC 4180): inside a quoted field its quotes are doubled; a marker that is a
+ * whole unquoted field becomes a quoted field when it needs one; anywhere else a plaintext holding
+ * a quote, comma or line break would end the field, so the call fails.
+ */
+function csvField(text: string, marker: PlacedMarker, plain: string): string {
+  const before = text[marker.start - 1];
+  const after = text[marker.end];
+  if (before === '"' && after === '"') return plain.replace(/"/g, '""');
+  if (!/["\r\n,]/.test(plain)) return plain;
+  const fieldStart = before === undefined || before === ',' || before === '\n' || before === '\r';
+  const fieldEnd = after === undefined || after === ',' || after === '\n' || after === '\r';
+  if (fieldStart && fieldEnd) return `"${plain.replace(/"/g, '""')}"`;
+  throw new InvalidContainerError('a value would end its CSV field: the marker is part of a longer field');
+}
+
+/**
+ * The records of a text that holds JSON one record at a time: JSON Lines (a value per line), JSON
+ * text sequences (RFC 7464: U+001E before each), or one value behind a BOM or Angular's anti-XSSI
+ * prefix `)]}'`. Each record's bounds, or undefined when some non-blank record is not one JSON value.
+ */
+export function jsonRecords(text: string): { start: number; end: number }[] | undefined {
+  let offset = 0;
+  if (text.startsWith('\ufeff')) offset = 1;
+  if (text.startsWith(")]}'", offset)) {
+    const newline = text.indexOf('\n', offset);
+    if (newline < 0) return undefined;
+    offset = newline + 1;
+  }
+  const records: { start: number; end: number }[] = [];
+  const separator = /[\n\u001e]/g;
+  for (let start = offset; start <= text.length; ) {
+    separator.lastIndex = start;
+    const found = separator.exec(text);
+    const end = found ? found.index : text.length;
+    const record = text.slice(start, end);
+    if (record.trim() !== '') {
+      try {
+        JSON.parse(record);
+      } catch {
+        return undefined;
+      }
+      records.push({ start, end });
+    }
+    start = end + 1;
+  }
+  return records.length > 0 ? records : undefined;
+}
+
+/** Each record planned as JSON; the text between records (prefix, separators) kept as it is. */
+function planRecords(
+  text: string,
+  records: readonly { start: number; end: number }[],
+  find: (part: string) => FoundMarker[],
+): SubstitutionPlan {
+  const plans = records.map((r) => ({ ...r, plan: planJson(text.slice(r.start, r.end), find) }));
+  return {
+    markers: plans.flatMap((p) => p.plan.markers),
+    render(plaintextOf) {
+      let out = '';
+      let cursor = 0;
+      for (const { start, end, plan } of plans) {
+        out += text.slice(cursor, start) + plan.render(plaintextOf);
+        cursor = end;
+      }
+      return out + text.slice(cursor);
+    },
+  };
 }
 
 /** Replaces each marker's range (widened by `replace` as it likes) in one pass. */
