@@ -72,6 +72,11 @@ export class MarkerInjectionError extends EdgeError {
   readonly code = 'MarkerInjection';
 }
 
+/** A string value is a document of its own (JSON, a GraphQL operation) that names a sensitive field. */
+export class EmbeddedNameError extends EdgeError {
+  readonly code = 'SensitiveNameInString';
+}
+
 /** A JSON Patch operation moves or copies a value into a protected member (its clear source is out of reach). */
 export class SensitivePatchMoveError extends EdgeError {
   readonly code = 'SensitivePatchMove';

@@ -24,8 +24,15 @@ export type FormFieldMatcher = (name: string) => FieldRule | undefined;
  * Every name and value is checked for planted markers first. Pairs are split on `&`; a `;` inside a
  * pair would be a separator to some parsers (Go before 1.17, Python's old parse_qs, some PHP
  * setups), so a pair whose `;`-separated part names a protected field is refused.
+ * `inspectValue` sees every decoded value left in clear (the edge refuses one that is a document
+ * naming a sensitive field, see `embedded.ts`).
  */
-export function protectForm(text: string, match: FormFieldMatcher, context: FieldContext): BodyResult {
+export function protectForm(
+  text: string,
+  match: FormFieldMatcher,
+  context: FieldContext,
+  inspectValue: (value: string) => void = () => undefined,
+): BodyResult {
   const { markers, limits, sealer } = context;
   const edits: FieldEdit[] = [];
   let pairs = 0;
@@ -47,6 +54,7 @@ export function protectForm(text: string, match: FormFieldMatcher, context: Fiel
       }
       if (text.lastIndexOf(';', end - 1) >= start) refuseSemicolonFields(text.slice(start, end), match);
       const field = match(name);
+      if (!field) inspectValue(value);
       if (field) {
         const plan = sealer.plan(field, 's', Buffer.from(value, 'utf8'), `form:${name}`);
         // A name without '=' gets one: its (empty) value is protected like any other.

@@ -4,6 +4,7 @@ import type { RequestSealer } from '../core/format/sealer';
 import { decodeJsonString, escapePointer, pointerSegments, scanJson } from '../core/json-scan';
 import { evaluateJsonPath, type ParsedPath, type PathMatch } from '../core/jsonpath';
 import type { NameMatcher } from '../core/names';
+import { refuseEmbeddedNames } from './embedded';
 import { BodyLimitError, EdgeError, MalformedBodyError, MarkerInjectionError, PathEvaluationError, SearchableValueError } from './errors';
 import type { ExpressionEngine } from './expression-engine';
 import { selectPatchValues } from './json-patch';
@@ -176,6 +177,8 @@ function selectNames(document: unknown, names: NameMatcher<FieldRule>, selected:
         if (!selected.has(pointer)) selected.set(pointer, rule);
       } else if (typeof child === 'object' && child !== null) {
         pending.push([child, pointer]);
+      } else if (typeof child === 'string') {
+        refuseEmbeddedNames(child, names);
       }
     }
   }

@@ -26,6 +26,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   TooManyValues: 400,
   MarkerInjection: 400,
   SensitivePatchMove: 400,
+  SensitiveNameInString: 400,
   PathEvaluationFailed: 422,
   BodyTruncated: 413,
   ResultTooLarge: 413,

@@ -7,6 +7,7 @@ import { lastMemberNames, parseJsonPath } from '../core/jsonpath';
 import { parseMediaType } from '../core/media-type';
 import { createNameMatcher, type NameMatcher } from '../core/names';
 import { canonicalPath } from './canonical-path';
+import { refuseEmbeddedNames } from './embedded';
 import {
   AmbiguousPathError,
   AmbiguousRequestError,
@@ -225,7 +226,7 @@ function protectBody(
   } else {
     // An origin that sniffs the body, or ignores the label, would read this form as JSON.
     if (looksLikeJson(text)) throw new AmbiguousRequestError('ContentTypeMismatch', 'the form body looks like JSON');
-    result = protectForm(text, route?.formFields ?? ((name) => config.names.field(name)), context);
+    result = protectForm(text, route?.formFields ?? config.names.field, context, (value) => refuseEmbeddedNames(value, config.names));
   }
   if (result.text === undefined) return { action: 'forward', route: route?.name, fields: 0 };
   return { action: 'replace', route: route?.name, fields: result.fields, body: result.text };
