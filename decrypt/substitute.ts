@@ -31,10 +31,14 @@ export function containerFormatOf(contentType: string | undefined, text: string)
   const media = parseMediaType(contentType);
   if (!media) throw new InvalidRequestError('the content type is malformed (one media type, parameters as name=value)');
   if (media.format) return media.format;
-  if (media.essence === 'text/json' || isJsonValue(text)) return 'json';
-  if (jsonRecords(text)) return 'json-records';
-  if (media.essence === 'text/html' || media.essence === 'application/xhtml+xml') return 'html';
+  if (media.essence === 'text/json') return 'json';
+  // CSV by its label first: a one-column CSV of quoted fields is also JSON Lines, and JSON's
+  // escapes are not CSV's.
   if (media.essence === 'text/csv') return 'csv';
+  if (isJsonValue(text)) return 'json';
+  const html = media.essence === 'text/html' || media.essence === 'application/xhtml+xml';
+  if (html) return 'html';
+  if (jsonRecords(text)) return 'json-records';
   return 'text';
 }
 
@@ -229,11 +233,11 @@ function spliced(
   };
 }
 
-const UNSAFE_IN_HTML = /[\u2028\u2029<>&]/g;
+const UNSAFE_IN_HTML = /[\u2028\u2029<>&']/g;
 
 /**
  * A string's content as JSON string text: quotes, backslashes and controls escaped by
- * JSON.stringify, plus U+2028/2029 and `< > &` as \u escapes so the result is also safe to embed
+ * JSON.stringify, plus U+2028/2029 and `< > & '` as \u escapes so the result is also safe to embed
  * in HTML and script. Decodes to exactly `value`.
  */
 export function jsonStringContent(value: string): string {

@@ -2,56 +2,46 @@ import type { FieldRule } from '../core/config';
 import type { NameMatcher } from '../core/names';
 import { EmbeddedNameError } from './errors';
 
-/** GraphQL executable documents start with one of these (or `{`, the query shorthand). */
-const GRAPHQL_START = /^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription|fragment)\b/;
-/** A GraphQL argument, input-object field or alias: `name:`. */
-const GRAPHQL_NAME = /([_A-Za-z][_0-9A-Za-z]*)\s*:/g;
+/** Comments JSON5, Newtonsoft and GraphQL readers skip: `#…` (GraphQL), `//…`, `/*…*\/`. */
+const COMMENTS = /#[^\r\n]*|\/\/[^\r\n]*|\/\*[\s\S]*?(?:\*\/|$)/g;
+/**
+ * A member, argument or input-object field name and its `:`: double-quoted (JSON), single-quoted
+ * (Newtonsoft, JSON5) or bare (GraphQL, JSON5), with anything a lax reader skips between. A bare
+ * name starts only where a word starts, and an unclosed comment runs to the end, so a hostile
+ * megabyte is scanned in linear time.
+ */
+const NAME_COLON =
+  /"((?:[^"\\]|\\.)*)"\s*:|'((?:[^'\\]|\\.)*)'\s*:|(?<![\w$\u0080-\uffff-])([_A-Za-z$\u0080-\uffff][\w$\u0080-\uffff-]*)\s*:/g;
 
 /**
- * Refuses a string value that is a document of its own holding a sensitive name, which an origin
- * parses again: JSON serialised into a string (`{"payload": "{\"ssn\": …}"}`, webhook `data`, SNS
- * and SQS envelopes) or a GraphQL operation with inline arguments
- * (`mutation { createPerson(ssn: "…") }`, which Apollo, graphql-js, Hot Chocolate and graphql-java
- * all accept). The edge cannot protect a value inside such a string without changing the string,
- * so it refuses the request; GraphQL variables are protected as any JSON member is.
+ * Refuses a string value that may be a document of its own naming a sensitive field, which an
+ * origin parses again: JSON serialised into a string (`{"payload": "{\"ssn\": …}"}`, webhook
+ * `data`, SNS and SQS envelopes), in the lax dialects origins read (single quotes, comments,
+ * trailing commas, `NaN`, several values), or a GraphQL operation with inline arguments
+ * (`mutation { createPerson(ssn: "…") }`, commas and comments being GraphQL's ignored tokens).
+ * The edge cannot protect a value inside such a string without changing the string, so it refuses
+ * the request. Not a parse: any string holding a `{` is read this way, with comments and commas
+ * dropped, and a sensitive name followed by `:` refuses it; GraphQL variables are protected as
+ * any JSON member is.
  */
-export function refuseEmbeddedNames(value: string, names: NameMatcher<FieldRule>, depth = 0): void {
-  if (names.empty || depth > 4) return;
-  const first = value.trimStart()[0];
-  if (first === '{' || first === '[') {
-    let inner: unknown;
-    try {
-      inner = JSON.parse(value);
-    } catch {
-      inner = undefined;
-    }
-    if (inner !== undefined) {
-      refuseInDocument(inner, names, depth);
-      return;
-    }
-  }
-  if (first === '{' || GRAPHQL_START.test(value)) {
-    for (const m of value.matchAll(GRAPHQL_NAME)) {
-      if (names.field(m[1] ?? '')) refuse();
+export function refuseEmbeddedNames(value: string, names: NameMatcher<FieldRule>): void {
+  if (names.empty || !value.includes('{')) return;
+  const stripped = value.replace(COMMENTS, ' ').replace(/,/g, ' ');
+  for (const m of stripped.matchAll(NAME_COLON)) {
+    const name = m[1] !== undefined ? unescapeJson(m[1]) : (m[2] ?? m[3] ?? '');
+    if (names.field(name)) {
+      throw new EmbeddedNameError(
+        'a string value is a JSON or GraphQL document naming a sensitive field; send it as a member (GraphQL: as a variable)',
+      );
     }
   }
 }
 
-function refuseInDocument(document: unknown, names: NameMatcher<FieldRule>, depth: number): void {
-  const pending: unknown[] = [document];
-  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
-    if (typeof node === 'string') refuseEmbeddedNames(node, names, depth + 1);
-    if (typeof node !== 'object' || node === null) continue;
-    const isArray = Array.isArray(node);
-    for (const [key, child] of Object.entries(node)) {
-      if (!isArray && names.field(key)) refuse();
-      pending.push(child);
-    }
+/** A double-quoted name's JSON escapes decoded (`\u0073sn` is `ssn`); as written when they do not decode. */
+function unescapeJson(raw: string): string {
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
   }
-}
-
-function refuse(): never {
-  throw new EmbeddedNameError(
-    'a string value is a JSON or GraphQL document naming a sensitive field; send it as a member (GraphQL: as a variable)',
-  );
 }

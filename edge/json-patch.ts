@@ -66,9 +66,11 @@ export function selectPatchValues(
 /** The rule protecting what an operation on `path` would write, or undefined. A path that is not a string is refused. */
 function patchRule(path: unknown, value: unknown, names: NameMatcher<FieldRule>, routeSelects: RouteSelection): FieldRule | undefined {
   if (typeof path !== 'string') throw new MalformedBodyError('MalformedJson', 'a JSON Patch operation has a path that is not a string');
+  // Empty segments dropped, a missing leading `/` forgiven: ASP.NET Core's patch reads `ssn` and
+  // `//card//number` as `/ssn` and `/card/number`.
   const segments = path
     .split('/')
-    .slice(1)
+    .filter((s) => s !== '')
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const named = segments.length > 0 ? names.field(segments.join('.')) : undefined;
   if (named) return named;

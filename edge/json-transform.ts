@@ -165,6 +165,8 @@ function selectValues(
  * (see core/names.ts). A location a path already selected keeps the path's rule.
  */
 function selectNames(document: unknown, names: NameMatcher<FieldRule>, selected: Map<string, FieldRule>): void {
+  // A body that is one string may hold a document of its own (double-serialised JSON).
+  if (typeof document === 'string') refuseEmbeddedNames(document, names);
   if (typeof document !== 'object' || document === null) return;
   const pending: [object, string][] = [[document, '']];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
