@@ -32,7 +32,15 @@ import { AMBIGUOUS, createRouteMatcher, type RouteMatcher } from './route-match'
 
 interface CompiledRoute extends Route {
   readonly json: readonly CompiledJsonField[];
-  /** The route's form fields first, then the config's sensitive names. */
+  /**
+   * The names protected in a JSON body on this route, at any depth: its form fields, then the
+   * config's sensitive names (an origin binding either format reads a form field from JSON too).
+   */
+  readonly jsonNames: NameMatcher<FieldRule>;
+  /**
+   * What a form body on this route protects: its form fields, the member names its JSON paths end
+   * with, then the config's sensitive names (an origin binding either format reads both).
+   */
   readonly formFields: FormFieldMatcher;
   /**
    * What the query string on this route may not carry: its form fields, the member names its JSON
@@ -89,7 +97,9 @@ export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEn
           ...json.flatMap((f) => lastMemberNames(f.parsed).map((name) => [name, f] as const)),
           ...nameEntries,
         ]);
-        return { ...route, json, formFields: (name: string) => form.field(name), queryFields: (name: string) => query.field(name) };
+        // Origins bind a field from whichever format arrives (Spring, ASP.NET, PHP, Rails, Express
+        // with both parsers): a form field is protected in JSON, a JSON path's member in a form.
+        return { ...route, json, jsonNames: form, formFields: query.field, queryFields: query.field };
       }),
     ),
     keys,
@@ -222,11 +232,13 @@ function protectBody(
   };
   let result: BodyResult;
   if (format === 'json') {
-    result = protectJson(text, route?.json ?? [], config.names, context);
+    result = protectJson(text, route?.json ?? [], route?.jsonNames ?? config.names, context);
   } else {
     // An origin that sniffs the body, or ignores the label, would read this form as JSON.
     if (looksLikeJson(text)) throw new AmbiguousRequestError('ContentTypeMismatch', 'the form body looks like JSON');
-    result = protectForm(text, route?.formFields ?? config.names.field, context, (value) => refuseEmbeddedNames(value, config.names));
+    result = protectForm(text, route?.formFields ?? config.names.field, context, (value) =>
+      refuseEmbeddedNames(value, route?.jsonNames ?? config.names),
+    );
   }
   if (result.text === undefined) return { action: 'forward', route: route?.name, fields: 0 };
   return { action: 'replace', route: route?.name, fields: result.fields, body: result.text };
