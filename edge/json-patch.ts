@@ -9,6 +9,8 @@ export type RouteSelection = (document: unknown) => ReadonlyMap<string, FieldRul
 
 const PATCH_MEMBERS = new Set(['op', 'path', 'from', 'value']);
 const PLAIN_OPS = new Set(['add', 'replace', 'test', 'remove']);
+/** A pointer segment that names an array position (`-` appends). */
+const INDEX_SEGMENT = /^(0|[1-9]\d*|-)$/;
 
 /**
  * JSON Patch (RFC 6902): an operation names the member it sets in a JSON Pointer *value*
@@ -53,7 +55,7 @@ export function selectPatchValues(
             throw new SensitivePatchMoveError('a JSON Patch operation on a protected member is not add, replace, test or remove');
           }
           const pointer = value && `${base}/${escapePointer(value[0])}`;
-          if (value && value[1] !== null && pointer !== undefined && !selected.has(pointer)) selected.set(pointer, rule);
+          if (pointer !== undefined && value?.[1] !== null && !selected.has(pointer)) selected.set(pointer, rule);
         }
       }
     }
@@ -78,9 +80,9 @@ function patchRule(path: unknown, value: unknown, names: NameMatcher<FieldRule>,
   let landed: unknown = value === undefined ? '' : value;
   for (let i = segments.length - 1; i >= 0; i -= 1) {
     const segment = segments[i] as string;
-    landed = /^(0|[1-9]\d*|-)$/.test(segment) ? [landed] : { [segment]: landed };
+    landed = INDEX_SEGMENT.test(segment) ? [landed] : { [segment]: landed };
   }
-  const at = segments.map((s) => `/${escapePointer(/^(0|[1-9]\d*|-)$/.test(s) ? '0' : s)}`).join('');
+  const at = segments.map((s) => `/${escapePointer(INDEX_SEGMENT.test(s) ? '0' : s)}`).join('');
   for (const [pointer, rule] of routeSelects(landed)) {
     // Selected at, inside or around the value: the value holds or is a protected location.
     if (pointer === at || pointer.startsWith(`${at}/`) || at.startsWith(`${pointer}/`)) return rule;

@@ -38,15 +38,11 @@ interface CompiledRoute extends Route {
    */
   readonly jsonNames: NameMatcher<FieldRule>;
   /**
-   * What a form body on this route protects: its form fields, the member names its JSON paths end
-   * with, then the config's sensitive names (an origin binding either format reads both).
+   * What a form body on this route protects and its query string may not carry: its form fields,
+   * the member names its JSON paths end with, then the config's sensitive names (origins bind a
+   * field from either body format, and query and body parameters as one set).
    */
-  readonly formFields: FormFieldMatcher;
-  /**
-   * What the query string on this route may not carry: its form fields, the member names its JSON
-   * paths end with, and the sensitive names (binders read query and body parameters as one set).
-   */
-  readonly queryFields: FormFieldMatcher;
+  readonly fields: FormFieldMatcher;
 }
 
 /** A config made ready to serve: keys imported, patterns compiled. Build it once per container. */
@@ -90,16 +86,16 @@ export function compileEdgeConfig(config: EdgeConfig, expressions?: ExpressionEn
   return {
     routes: createRouteMatcher(
       config.routes.map((route) => {
-        const form = createNameMatcher<FieldRule>([...route.form.map((f) => [f.name, f] as const), ...nameEntries]);
+        const formEntries = route.form.map((f) => [f.name, f] as const);
         const json = route.json.map(compileField);
-        const query = createNameMatcher<FieldRule>([
-          ...route.form.map((f) => [f.name, f] as const),
+        const fields = createNameMatcher<FieldRule>([
+          ...formEntries,
           ...json.flatMap((f) => lastMemberNames(f.parsed).map((name) => [name, f] as const)),
           ...nameEntries,
         ]);
         // Origins bind a field from whichever format arrives (Spring, ASP.NET, PHP, Rails, Express
         // with both parsers): a form field is protected in JSON, a JSON path's member in a form.
-        return { ...route, json, jsonNames: form, formFields: query.field, queryFields: query.field };
+        return { ...route, json, jsonNames: createNameMatcher<FieldRule>([...formEntries, ...nameEntries]), fields: fields.field };
       }),
     ),
     keys,
@@ -173,7 +169,7 @@ export function protectRequest(config: CompiledEdgeConfig, input: ProtectInput, 
     if (hasBody || query !== '') throw new AmbiguousPathError('refused: readings of the path name different routes');
     return { action: 'forward', route: undefined, fields: 0 };
   }
-  if (query !== '') checkQueryString(query, route?.queryFields ?? config.names.field, config.markers);
+  if (query !== '') checkQueryString(query, route?.fields ?? config.names.field, config.markers);
   if (!hasBody) return { action: 'forward', route: route?.name, fields: 0 };
   if (!route && config.unmatched === 'forward') return { action: 'forward', route: undefined, fields: 0, unprotected: true };
   if (!route && config.unmatched === 'reject') {
@@ -236,7 +232,7 @@ function protectBody(
   } else {
     // An origin that sniffs the body, or ignores the label, would read this form as JSON.
     if (looksLikeJson(text)) throw new AmbiguousRequestError('ContentTypeMismatch', 'the form body looks like JSON');
-    result = protectForm(text, route?.formFields ?? config.names.field, context, (value) =>
+    result = protectForm(text, route?.fields ?? config.names.field, context, (value) =>
       refuseEmbeddedNames(value, route?.jsonNames ?? config.names),
     );
   }
